@@ -1,0 +1,86 @@
+package auth
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+)
+
+// Transport attaches a Source's bearer token to each request. When the service answers 401 it
+// invalidates that token and sends the request once more with a fresh one (a 401 means the
+// request was refused before it did anything, so the replay is safe even for writes). A 401 whose
+// body says invalid_client is not a token problem: FortiGate Cloud sends it when the API user lacks
+// Admin access (forticloud-api.md §1.5 rule 4, §6 gotcha 7), so it is passed through without a
+// new login.
+type Transport struct {
+	Source Source
+	Base   http.RoundTripper // default http.DefaultTransport
+}
+
+// maxPeek bounds how much of a 401 body is read to classify it.
+const maxPeek = 16 << 10
+
+func (t *Transport) base() http.RoundTripper {
+	if t.Base != nil {
+		return t.Base
+	}
+	return http.DefaultTransport
+}
+
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, err := t.Source.Token(req.Context())
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	resp, err := t.base().RoundTrip(withBearer(req, tok.AccessToken))
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	peek, _ := io.ReadAll(io.LimitReader(resp.Body, maxPeek))
+	rest := resp.Body
+	resp.Body = readCloser{io.MultiReader(bytes.NewReader(peek), rest), rest}
+	if IsInvalidClient(peek) {
+		return resp, nil
+	}
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return resp, nil // the body cannot be sent again
+	}
+	t.Source.Invalidate(tok.AccessToken)
+	fresh, err := t.Source.Token(req.Context())
+	if err != nil {
+		return resp, nil // report the service's 401, not the login failure's text
+	}
+	retry := req.Clone(req.Context())
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return resp, nil
+		}
+		retry.Body = body
+	}
+	resp.Body.Close()
+	return t.base().RoundTrip(withBearer(retry, fresh.AccessToken))
+}
+
+// IsInvalidClient reports whether a 401 body is FortiGate Cloud's {"error":"invalid_client"}.
+func IsInvalidClient(body []byte) bool {
+	return bytes.Contains(body, []byte(`"invalid_client"`))
+}
+
+func withBearer(req *http.Request, token string) *http.Request {
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", "Bearer "+token)
+	return r
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/emulator"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/mcpserver"
+)
+
+type httpFlags struct {
+	HTTP                     string   `name:"http" env:"FORTICLOUD_MCP_HTTP" placeholder:"HOST:PORT" help:"Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio (e.g. 127.0.0.1:8080)." group:"HTTP transport"`
+	HTTPToken                string   `name:"http-token" env:"FORTICLOUD_MCP_HTTP_TOKEN" help:"Bearer token HTTP callers must send; never forwarded upstream." group:"HTTP transport"`
+	HTTPAllowedOrigins       []string `name:"http-allowed-origins" env:"FORTICLOUD_MCP_HTTP_ALLOWED_ORIGINS" sep:"," help:"Browser origins allowed to call /mcp (exact, e.g. http://localhost:6274); other Origin headers get 403." group:"HTTP transport"`
+	HTTPAllowUnauthenticated bool     `name:"http-allow-unauthenticated" help:"Allow a non-loopback --http address without --http-token (only behind a proxy that authenticates)." group:"HTTP transport"`
+	HTTPStateless            bool     `name:"http-stateless" env:"FORTICLOUD_MCP_HTTP_STATELESS" help:"Keep no session state between requests (for load balancers)." group:"HTTP transport"`
+	HTTPMaxBody              int64    `name:"http-max-body" env:"FORTICLOUD_MCP_HTTP_MAX_BODY" default:"4194304" help:"Largest request body accepted (bytes)." group:"HTTP transport"`
+}
+
+type serveCmd struct {
+	config.Config `embed:""`
+	httpFlags     `embed:""`
+	logFlags      `embed:""`
+	Sandbox       bool `name:"sandbox" help:"Run against the built-in FortiCloud emulator with demo data: no account needed."`
+}
+
+func (c *serveCmd) Run(ctx context.Context) error {
+	logger := c.logger(os.Stderr)
+	slog.SetDefault(logger)
+	cfg := c.Config
+	if c.Sandbox {
+		em := emulator.New(emulator.Options{Logger: logger.With("component", "emulator")})
+		base, err := em.Start("127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("sandbox: starting the emulator: %w", err)
+		}
+		defer em.Close()
+		cfg = sandboxConfig(cfg, base)
+		logger.Info("sandbox: every service points at the built-in FortiCloud emulator; nothing leaves this machine", "emulator", base)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration:\n  %w", indent(err))
+	}
+	if c.HTTP != "" {
+		if err := mcpserver.CheckBind(c.HTTP, c.HTTPToken, c.HTTPAllowUnauthenticated); err != nil {
+			return err
+		}
+	}
+	srv, err := mcpserver.New(&cfg, logger)
+	if err != nil {
+		return err
+	}
+	if c.HTTP == "" {
+		if c.Sandbox {
+			logger.Info("sandbox: serving MCP on stdio; an MCP client starts this command itself, e.g. claude mcp add forticloud-sandbox -- forticloud-mcp serve --sandbox")
+		}
+		return srv.ServeStdio(ctx, os.Stdin, os.Stdout)
+	}
+	h := srv.HTTPHandler(mcpserver.HTTPOptions{Token: c.HTTPToken, AllowedOrigins: c.HTTPAllowedOrigins, MaxBodyBytes: c.HTTPMaxBody, Stateless: c.HTTPStateless})
+	return mcpserver.ListenAndServe(ctx, c.HTTP, h, func(a net.Addr) {
+		logger.Info("serving MCP over streamable HTTP", "url", "http://"+a.String()+mcpserver.EndpointPath, "caller_token", c.HTTPToken != "", "stateless", c.HTTPStateless)
+	})
+}
+
+// sandboxConfig points every service at the emulator with its demo API user.
+func sandboxConfig(cfg config.Config, base string) config.Config {
+	cfg.AuthURL = base
+	cfg.Username = emulator.DemoAPIUsername
+	cfg.Password = config.Secret(emulator.DemoAPIPassword)
+	cfg.FortiGateCloud.URL = base
+	cfg.FortiGateCloud.Username, cfg.FortiGateCloud.Password = "", ""
+	cfg.FortiGateCloud.AccountID, cfg.FortiGateCloud.AccountUser, cfg.FortiGateCloud.AccountPassword = "", "", ""
+	cfg.Flex = config.FlexConfig{URL: base}
+	cfg.Analyzer = config.AnalyzerConfig{URL: base}
+	cfg.SOCaaS = config.SOCaaSConfig{URL: base}
+	return cfg
+}
+
+// indent lays joined configuration errors out one per line.
+func indent(err error) error {
+	var joined interface{ Unwrap() []error }
+	if !errors.As(err, &joined) {
+		return err
+	}
+	msg := ""
+	for i, e := range joined.Unwrap() {
+		if i > 0 {
+			msg += "\n  "
+		}
+		msg += e.Error()
+	}
+	return errors.New(msg)
+}

@@ -1,0 +1,232 @@
+// Package fortigatecloud is the FortiGate Cloud API client: the device inventory and the FortiOS
+// REST proxy (forticloud-api.md §3). It knows nothing of MCP.
+package fortigatecloud
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/forticloud-mcp/forticloud-mcp/auth"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/upstream"
+)
+
+// ServiceName is how errors name the service.
+const ServiceName = "FortiGate Cloud"
+
+// apiPrefix is the API base path; without it the host serves the web app (§3.1).
+const apiPrefix = "/forticloudapi/v1"
+
+// Client calls FortiGate Cloud. Its HTTP client must attach credentials (auth.Transport).
+type Client struct {
+	base string
+	http *http.Client
+	// maxReply is the most read from one reply before it is cut.
+	maxReply int64
+}
+
+// New returns a client for base (e.g. https://api.fortigate.forticloud.com).
+func New(base string, hc *http.Client, maxReply int64) *Client {
+	if maxReply <= 0 {
+		maxReply = 32 << 20
+	}
+	return &Client{base: strings.TrimRight(base, "/"), http: hc, maxReply: maxReply}
+}
+
+// Device is one FortiGate Cloud device, with FortiGate Cloud's own field names (§3.2). It is a map
+// so that fields this client does not know yet still reach the caller.
+type Device = map[string]any
+
+// DevicePage is one page of the device list.
+type DevicePage struct {
+	Devices []Device
+	// Total is the fleet size FortiGate Cloud reports (`total`, repeated on every element, §3.2);
+	// -1 when the page is empty and the total is unknown.
+	Total int
+}
+
+// ListDevices returns devices [offset, offset+limit) in FortiGate Cloud's order.
+func (c *Client) ListDevices(ctx context.Context, limit, offset int) (*DevicePage, error) {
+	q := url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(offset)}}
+	var devices []Device
+	if err := c.getJSON(ctx, "list devices", apiPrefix+"/devices?"+q.Encode(), &devices); err != nil {
+		return nil, err
+	}
+	page := &DevicePage{Devices: devices, Total: -1}
+	for _, d := range devices {
+		if t, ok := d["total"].(float64); ok {
+			page.Total = int(t)
+		}
+		delete(d, "total") // list metadata, reported once by the caller
+	}
+	return page, nil
+}
+
+// GetDevice returns one device by serial number.
+func (c *Client) GetDevice(ctx context.Context, serial string) (Device, error) {
+	var raw json.RawMessage
+	if err := c.getJSON(ctx, "get device "+serial, apiPrefix+"/devices/"+url.PathEscape(serial), &raw); err != nil {
+		return nil, err
+	}
+	// The reply is one object; some clients have seen it wrapped in an array (§3.2).
+	var d Device
+	if err := json.Unmarshal(raw, &d); err != nil {
+		var list []Device
+		if json.Unmarshal(raw, &list) != nil || len(list) == 0 {
+			return nil, &upstream.Error{Service: ServiceName, Op: "get device " + serial, Message: "reply is not a device object"}
+		}
+		d = list[0]
+	}
+	delete(d, "total")
+	return d, nil
+}
+
+func (c *Client) getJSON(ctx context.Context, op, pathAndQuery string, into any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+pathAndQuery, nil)
+	if err != nil {
+		return fmt.Errorf("fortigatecloud: %s: %w", op, err)
+	}
+	resp, err := c.http.Do(upstream.NewRequest(req))
+	if err != nil {
+		return transportError(op, err)
+	}
+	defer resp.Body.Close()
+	body, truncated, err := upstream.ReadBody(resp, c.maxReply)
+	if err != nil {
+		return &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode, Err: err}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return statusError(op, resp, body)
+	}
+	if truncated {
+		return &upstream.Error{Service: ServiceName, Op: op, Message: fmt.Sprintf("reply larger than %d bytes", c.maxReply)}
+	}
+	if err := json.Unmarshal(body, into); err != nil {
+		return &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode, Message: "reply is not the expected JSON", Err: err}
+	}
+	return nil
+}
+
+func transportError(op string, err error) error {
+	var ae *auth.Error
+	if asAuth(err, &ae) {
+		return &upstream.Error{Service: ServiceName, Op: op, Err: ae}
+	}
+	return &upstream.Error{Service: ServiceName, Op: op, Err: unwrapURLError(err)}
+}
+
+// statusError turns a FortiGate Cloud error reply into a typed error with a hint.
+func statusError(op string, resp *http.Response, body []byte) error {
+	e := &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode}
+	var eb struct {
+		Error       any    `json:"error"`
+		Description string `json:"error_description"`
+		Message     string `json:"message"`
+		Detail      string `json:"detail"`
+	}
+	if json.Unmarshal(body, &eb) == nil {
+		if s, ok := eb.Error.(string); ok {
+			e.Code = s
+		}
+		e.Message = upstream.Clip(firstNonEmpty(eb.Description, eb.Message, eb.Detail), 300)
+	} else if len(body) > 0 && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")) {
+		e.Message = upstream.Clip(string(body), 200)
+	}
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized && e.Code == "invalid_client":
+		e.Hint = "the API user has no Admin access to FortiGate Cloud: in FortiCloud IAM, give it the FortiGate Cloud portal with Access Type Admin"
+	case resp.StatusCode == http.StatusUnauthorized:
+		e.Hint = "the token was refused even after a fresh login; check the API user's FortiGate Cloud permission"
+	case resp.StatusCode == http.StatusNotFound:
+		e.Hint = "no such device or resource; list_devices shows the serials of this account"
+	case resp.StatusCode == http.StatusTooManyRequests:
+		e.Hint = "rate limited by FortiGate Cloud; wait before calling again"
+		if ra := resp.Header.Get("Retry-After"); ra != "" {
+			e.Hint += " (Retry-After: " + upstream.Clip(ra, 40) + ")"
+		}
+	case resp.StatusCode >= 500:
+		e.Hint = "FortiGate Cloud failed; try again later"
+	}
+	return e
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// ProxyRequest is one FortiOS REST call through FortiGate Cloud (§3.3). Path must already be
+// validated (tools/fortiospath): it starts with /api/v2/ and cannot leave the device's prefix.
+type ProxyRequest struct {
+	Serial string
+	Method string
+	Path   string
+	Query  url.Values
+	Body   []byte
+}
+
+// ProxyResponse is FortiOS's reply, decompressed.
+type ProxyResponse struct {
+	Status int
+	Body   []byte
+	// Truncated is true when the reply was longer than the read limit and Body holds its start.
+	Truncated bool
+	// FortiOS is true when the body is a FortiOS REST envelope (as opposed to FortiGate Cloud's
+	// own error body, e.g. a tunnel that is down).
+	FortiOS bool
+}
+
+// Proxy sends a FortiOS REST call to one device.
+func (c *Client) Proxy(ctx context.Context, pr ProxyRequest) (*ProxyResponse, error) {
+	op := fmt.Sprintf("FortiOS %s %s on %s", pr.Method, pr.Path, pr.Serial)
+	raw := c.base + apiPrefix + "/fgt/" + pr.Serial + pr.Path
+	if len(pr.Query) > 0 {
+		raw += "?" + pr.Query.Encode()
+	}
+	var body io.Reader
+	if pr.Body != nil {
+		body = bytes.NewReader(pr.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, pr.Method, raw, body)
+	if err != nil {
+		return nil, fmt.Errorf("fortigatecloud: %s: %w", op, err)
+	}
+	upstream.NewRequest(req)
+	if pr.Body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, transportError(op, err)
+	}
+	defer resp.Body.Close()
+	data, truncated, err := upstream.ReadBody(resp, c.maxReply)
+	if err != nil {
+		return nil, &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode, Err: err}
+	}
+	out := &ProxyResponse{Status: resp.StatusCode, Body: data, Truncated: truncated, FortiOS: looksLikeFortiOS(data)}
+	if resp.StatusCode >= 400 && !out.FortiOS {
+		return nil, statusError(op, resp, data)
+	}
+	return out, nil
+}
+
+// looksLikeFortiOS reports whether a reply is a FortiOS REST envelope (or an array of them,
+// fortios-and-faz-data.md §1.1-§1.2), judged from its first bytes.
+func looksLikeFortiOS(body []byte) bool {
+	head := body
+	if len(head) > 4096 {
+		head = head[:4096]
+	}
+	return bytes.Contains(head, []byte(`"http_method"`)) || bytes.Contains(head, []byte(`"http_status"`))
+}

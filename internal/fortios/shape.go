@@ -1,0 +1,237 @@
+package fortios
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/forticloud-mcp/forticloud-mcp/internal/sanitize"
+)
+
+// Redacted replaces secret values.
+const Redacted = "[redacted]"
+
+// secretKeySuffixes follow fortios-and-faz-data.md §1.8 ("redact by key name at any depth").
+var secretKeySuffixes = []string{"password", "passwd", "passphrase", "secret", "psksecret", "psk", "private-key", "api-key", "token", "community"}
+
+func isSecretKey(k string, v any) bool {
+	k = strings.ToLower(k)
+	for _, s := range secretKeySuffixes {
+		if k == s || strings.HasSuffix(k, s) {
+			return true
+		}
+	}
+	if k == "history0" || k == "history1" || strings.HasPrefix(k, "ssh-public-key") {
+		return true
+	}
+	if k == "key" || strings.HasSuffix(k, "-key") {
+		if s, ok := v.(string); ok && strings.HasPrefix(s, "ENC ") {
+			return true
+		}
+	}
+	return false
+}
+
+// Clean redacts secrets and strips hidden characters from every string, in place. It returns
+// how many values were redacted.
+func Clean(v any) (any, int) {
+	n := 0
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, val := range t {
+				if isSecretKey(k, val) && val != nil && val != "" {
+					t[k] = Redacted
+					n++
+					continue
+				}
+				t[k] = walk(val)
+			}
+			return t
+		case []any:
+			for i := range t {
+				t[i] = walk(t[i])
+			}
+			return t
+		case string:
+			if strings.HasPrefix(t, "ENC ") {
+				n++
+				return Redacted
+			}
+			return sanitize.String(t)
+		}
+		return v
+	}
+	return walk(v), n
+}
+
+// Shaped is a FortiOS reply made fit for a model: secrets redacted, cut to a byte budget.
+type Shaped struct {
+	// JSON is the reply (possibly cut), or nil when the reply was not JSON.
+	JSON json.RawMessage
+	// Text is the start of a reply that is not JSON (or could not be cut as JSON).
+	Text string
+	// Truncated says something was left out; Note says what.
+	Truncated bool
+	Note      string
+	// Redacted counts secret values replaced.
+	Redacted int
+}
+
+// Shape decodes body, redacts it and cuts it to at most budget bytes. A list (`results` array or
+// keyed map, or a top-level array of per-VDOM envelopes) is cut to a prefix of whole items;
+// anything else that does not fit is returned as text. incomplete says body is already cut.
+func Shape(body []byte, budget int, incomplete bool) Shaped {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if incomplete || len(bytes.TrimSpace(body)) == 0 || dec.Decode(&v) != nil {
+		return textShape(body, budget, incomplete)
+	}
+	v, redacted := Clean(v)
+	out := Shaped{Redacted: redacted}
+	full, _ := json.Marshal(v)
+	if len(full) <= budget {
+		out.JSON = full
+		return out
+	}
+	switch t := v.(type) {
+	case []any:
+		kept, raw := cutArray(t, budget-2, func(items []json.RawMessage) []byte { return joinArray(items) })
+		out.JSON, out.Truncated = raw, true
+		out.Note = fmt.Sprintf("the reply was %d bytes; kept the first %d of %d top-level items", len(full), kept, len(t))
+		return out
+	case map[string]any:
+		if res, ok := t["results"]; ok {
+			rest := make(map[string]any, len(t))
+			for k, val := range t {
+				if k != "results" {
+					rest[k] = val
+				}
+			}
+			restJSON, _ := json.Marshal(rest)
+			overhead := len(restJSON) + len(`,"results":`) + 2
+			switch r := res.(type) {
+			case []any:
+				kept, raw := cutArray(r, budget-overhead, joinArray)
+				out.JSON, out.Truncated = withResults(restJSON, raw), true
+				out.Note = fmt.Sprintf("the reply was %d bytes; kept the first %d of %d results (use start/count or filter/format query parameters to page or narrow)", len(full), kept, len(r))
+				return out
+			case map[string]any:
+				kept, total, raw := cutMap(r, budget-overhead)
+				out.JSON, out.Truncated = withResults(restJSON, raw), true
+				out.Note = fmt.Sprintf("the reply was %d bytes; kept %d of %d results entries (narrow the query to see the rest)", len(full), kept, total)
+				return out
+			}
+		}
+	}
+	return textShape(full, budget, true)
+}
+
+func textShape(body []byte, budget int, cut bool) Shaped {
+	text := sanitize.String(string(body))
+	out := Shaped{}
+	if len(text) > budget {
+		text = text[:budget]
+		for !utf8.ValidString(text) {
+			text = text[:len(text)-1]
+		}
+		cut = true
+	}
+	// Text may hold secrets too; redact ENC values by pattern.
+	text, out.Redacted = redactEncText(text)
+	out.Text, out.Truncated = text, cut
+	if cut {
+		out.Note = fmt.Sprintf("the reply is not complete JSON within the %d-byte limit; showing its start as text", budget)
+	}
+	return out
+}
+
+// redactEncText removes `ENC <base64>` runs from raw text.
+func redactEncText(s string) (string, int) {
+	n := 0
+	for {
+		i := strings.Index(s, "ENC ")
+		if i < 0 || strings.HasPrefix(s[i:], "ENC "+Redacted) {
+			return s, n
+		}
+		j := i + 4
+		for j < len(s) && s[j] != '"' && s[j] != ',' && s[j] != '\n' && s[j] != ' ' {
+			j++
+		}
+		s = s[:i] + Redacted + s[j:]
+		n++
+	}
+}
+
+// cutArray keeps the longest prefix of items whose encoding fits budget.
+func cutArray(items []any, budget int, join func([]json.RawMessage) []byte) (int, json.RawMessage) {
+	enc := make([]json.RawMessage, 0, len(items))
+	size := 0
+	for _, it := range items {
+		b, _ := json.Marshal(it)
+		if size+len(b)+1 > budget {
+			break
+		}
+		size += len(b) + 1
+		enc = append(enc, b)
+	}
+	return len(enc), join(enc)
+}
+
+// cutMap keeps the entries (in key order) that fit budget.
+func cutMap(m map[string]any, budget int) (kept, total int, raw json.RawMessage) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for _, k := range keys {
+		kb, _ := json.Marshal(k)
+		vb, _ := json.Marshal(m[k])
+		if buf.Len()+len(kb)+len(vb)+3 > budget {
+			break
+		}
+		if kept > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(kb)
+		buf.WriteByte(':')
+		buf.Write(vb)
+		kept++
+	}
+	buf.WriteByte('}')
+	return kept, len(keys), buf.Bytes()
+}
+
+func joinArray(items []json.RawMessage) []byte {
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	for i, it := range items {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(it)
+	}
+	buf.WriteByte(']')
+	return buf.Bytes()
+}
+
+// withResults re-inserts results into the envelope's other fields.
+func withResults(rest []byte, results []byte) json.RawMessage {
+	var buf bytes.Buffer
+	buf.Write(rest[:len(rest)-1])
+	if len(rest) > 2 {
+		buf.WriteByte(',')
+	}
+	buf.WriteString(`"results":`)
+	buf.Write(results)
+	buf.WriteByte('}')
+	return buf.Bytes()
+}

@@ -1,0 +1,143 @@
+package mcpserver
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
+)
+
+// HTTPOptions configure the streamable HTTP transport.
+type HTTPOptions struct {
+	// Token, when set, is the bearer token callers must present. It is compared in constant time
+	// and removed from the request before anything else sees it: it never travels upstream.
+	Token string
+	// AllowedOrigins lists the browser origins accepted (exact match, e.g. http://localhost:6274).
+	// A request with any other Origin header gets 403, as the MCP spec requires; requests
+	// without an Origin (non-browser clients) pass.
+	AllowedOrigins []string
+	// MaxBodyBytes limits a request body (default 4 MiB).
+	MaxBodyBytes int64
+	// Stateless serves every request on its own (for load balancers without sticky sessions).
+	Stateless bool
+}
+
+// EndpointPath is where MCP is served.
+const EndpointPath = "/mcp"
+
+// HTTPHandler returns the HTTP handler: /mcp behind the Origin check, the caller token and the
+// body limit, plus /healthz.
+func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 4 << 20
+	}
+	var opts []server.StreamableHTTPOption
+	if o.Stateless {
+		opts = append(opts, server.WithStateLess(true))
+	} else {
+		// Track sessions so a deleted or unknown session id is refused (the default manager keeps
+		// no state; mcp-testing.md, behaviours that bite, 2).
+		opts = append(opts, server.WithStateful(true), server.WithSessionIdleTTL(30*time.Minute))
+	}
+	opts = append(opts, server.WithStreamableHTTPLogger(s.logger))
+	mcpHandler := server.NewStreamableHTTPServer(s.MCP, opts...)
+
+	mux := http.NewServeMux()
+	mux.Handle(EndpointPath, checkOrigin(o.AllowedOrigins, checkToken(o.Token, limitBody(o.MaxBodyBytes, mcpHandler))))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return mux
+}
+
+func checkOrigin(allowed []string, next http.Handler) http.Handler {
+	set := make(map[string]bool, len(allowed))
+	for _, a := range allowed {
+		set[strings.TrimRight(strings.ToLower(a), "/")] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && !set[strings.ToLower(origin)] {
+			http.Error(w, "Forbidden: origin not allowed (add it with --http-allowed-origins)", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func checkToken(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		// Hash both sides so the comparison takes the same time whatever the lengths.
+		sum := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="forticloud-mcp"`)
+			http.Error(w, "Unauthorized: send Authorization: Bearer <FORTICLOUD_MCP_HTTP_TOKEN>", http.StatusUnauthorized)
+			return
+		}
+		r.Header.Del("Authorization")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func limitBody(n int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > n {
+			http.Error(w, fmt.Sprintf("Request Entity Too Large: the limit is %d bytes", n), http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, n)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// CheckBind refuses to expose the server beyond loopback without a caller token, unless the
+// operator says so explicitly (allowUnauthenticated).
+func CheckBind(addr, token string, allowUnauthenticated bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--http %q: want host:port, e.g. 127.0.0.1:8080: %w", addr, err)
+	}
+	if config.IsLoopbackHost(host) || token != "" || allowUnauthenticated {
+		return nil
+	}
+	return errors.New("--http " + addr + " listens beyond loopback without a caller token: anyone who reaches it could use your FortiCloud credentials. " +
+		"Set --http-token (or FORTICLOUD_MCP_HTTP_TOKEN), bind 127.0.0.1, or pass --http-allow-unauthenticated if a proxy in front authenticates callers")
+}
+
+// ListenAndServe serves h on addr until ctx ends, then shuts down gracefully. ready, if not nil,
+// receives the bound address (useful with port 0).
+func ListenAndServe(ctx context.Context, addr string, h http.Handler, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("http: listen: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+		return nil
+	}
+}

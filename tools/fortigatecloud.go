@@ -1,0 +1,305 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/fortigatecloud"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/fortios"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/sanitize"
+)
+
+// FortiGateCloudAPI is what the FortiGate Cloud tools need from the client.
+type FortiGateCloudAPI interface {
+	ListDevices(ctx context.Context, limit, offset int) (*fortigatecloud.DevicePage, error)
+	Proxy(ctx context.Context, req fortigatecloud.ProxyRequest) (*fortigatecloud.ProxyResponse, error)
+}
+
+// FortiGateCloudTools returns the FortiGate Cloud tools.
+func FortiGateCloudTools(api FortiGateCloudAPI, opts Options) []Definition {
+	return []Definition{
+		listDevices(api, opts),
+		fortiosProxy(api, opts),
+	}
+}
+
+// deviceFields are the FortiGate Cloud device fields (forticloud-api.md §3.2).
+var deviceFields = []string{"sn", "name", "model", "firmwareVersion", "tunnelAlive", "management", "initialized", "ip", "timeZone", "contractEndTime", "subAccountOid", "latitude", "longitude", "trial"}
+
+// ListDevicesArgs are list_devices' arguments.
+type ListDevicesArgs struct {
+	Limit       int      `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=50,description=Most devices to return (1-1000; default 50)."`
+	Offset      int      `json:"offset,omitempty" jsonschema:"minimum=0,default=0,description=Devices to skip (use next_offset from the previous page)."`
+	Fields      []string `json:"fields,omitempty" jsonschema:"uniqueItems=true,description=Device fields to return (default all); sn is always included.,enum=sn,enum=name,enum=model,enum=firmwareVersion,enum=tunnelAlive,enum=management,enum=initialized,enum=ip,enum=timeZone,enum=contractEndTime,enum=subAccountOid,enum=latitude,enum=longitude,enum=trial"`
+	Model       string   `json:"model,omitempty" jsonschema:"maxLength=64,description=Only devices whose model contains this text (case-insensitive), e.g. 60F."`
+	Firmware    string   `json:"firmware,omitempty" jsonschema:"maxLength=32,pattern=^v?[0-9]+(\\.[0-9]+){0\\,2}$,description=Only devices whose firmware version starts with this, e.g. 7.4 or 7.4.3."`
+	Name        string   `json:"name,omitempty" jsonschema:"maxLength=128,description=Only devices whose name contains this text (case-insensitive)."`
+	TunnelAlive *bool    `json:"tunnel_alive,omitempty" jsonschema:"description=Only devices whose management tunnel is up (true) or down (false)."`
+}
+
+// DeviceList is list_devices' result.
+type DeviceList struct {
+	Devices    []map[string]any `json:"devices" jsonschema:"description=Devices with FortiGate Cloud's field names."`
+	Total      int              `json:"total" jsonschema:"description=Devices matching the filters in the whole fleet."`
+	Returned   int              `json:"returned"`
+	Truncated  bool             `json:"truncated" jsonschema:"description=More devices match than were returned."`
+	NextOffset *int             `json:"next_offset,omitempty" jsonschema:"description=offset for the next page, when truncated."`
+}
+
+// Summary implements Summarizer.
+func (l *DeviceList) Summary() string {
+	s := fmt.Sprintf("%d of %d devices", l.Returned, l.Total)
+	if l.NextOffset != nil {
+		s += fmt.Sprintf("; more with offset=%d", *l.NextOffset)
+	}
+	return s
+}
+
+// upstreamPage is the page size used when filters force a walk of the whole fleet.
+const upstreamPage = 500
+
+// maxFleetPages bounds that walk (500 × 40 = 20,000 devices).
+const maxFleetPages = 40
+
+func listDevices(api FortiGateCloudAPI, opts Options) Definition {
+	return New(Spec{
+		Name:    "list_devices",
+		Title:   "List FortiGate Cloud devices",
+		Toolset: config.FortiGateCloud,
+		Description: "List the FortiGate devices in the FortiGate Cloud account: serial (sn), name, model, firmware, " +
+			"management tunnel state, IP. Filter by model, firmware, name or tunnel_alive; page with limit/offset; " +
+			"choose fields to keep the answer small.",
+		Hints: Hints{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: true},
+	}, func(ctx context.Context, in ListDevicesArgs) (*DeviceList, error) {
+		if in.Limit == 0 {
+			in.Limit = 50
+		}
+		filtered := in.Model != "" || in.Firmware != "" || in.Name != "" || in.TunnelAlive != nil
+		var (
+			matched []map[string]any
+			total   int
+		)
+		if !filtered {
+			// No filter: FortiGate Cloud pages for us.
+			page, err := api.ListDevices(ctx, in.Limit, in.Offset)
+			if err != nil {
+				return nil, err
+			}
+			matched, total = page.Devices, page.Total
+			if total < 0 { // empty page past the end: the total is unknown from it
+				first, err := api.ListDevices(ctx, 1, 0)
+				if err != nil {
+					return nil, err
+				}
+				total = max(first.Total, 0)
+			}
+			if len(matched) > in.Limit {
+				matched = matched[:in.Limit]
+			}
+			next := -1
+			if in.Offset+len(matched) < total {
+				next = in.Offset + len(matched)
+			}
+			return shapeDevices(matched, total, in, opts, next), nil
+		}
+		// FortiGate Cloud has no filter parameters (§3.2): walk the fleet and filter here.
+		all := make([]map[string]any, 0, upstreamPage)
+		for page, off := 0, 0; ; page++ {
+			if page == maxFleetPages {
+				return nil, fmt.Errorf("list_devices: the fleet has more than %d devices; filters cannot be applied to all of them, page without filters instead", upstreamPage*maxFleetPages)
+			}
+			p, err := api.ListDevices(ctx, upstreamPage, off)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, p.Devices...)
+			off += len(p.Devices)
+			if len(p.Devices) < upstreamPage || (p.Total >= 0 && off >= p.Total) {
+				break
+			}
+		}
+		for _, d := range all {
+			if deviceMatches(d, in) {
+				matched = append(matched, d)
+			}
+		}
+		total = len(matched)
+		start := min(in.Offset, total)
+		end := min(start+in.Limit, total)
+		next := -1
+		if end < total {
+			next = end
+		}
+		return shapeDevices(matched[start:end], total, in, opts, next), nil
+	})
+}
+
+func deviceMatches(d map[string]any, in ListDevicesArgs) bool {
+	str := func(k string) string { s, _ := d[k].(string); return s }
+	if in.Model != "" && !strings.Contains(strings.ToLower(str("model")), strings.ToLower(in.Model)) {
+		return false
+	}
+	if in.Firmware != "" {
+		fw := strings.TrimPrefix(strings.ToLower(str("firmwareVersion")), "v")
+		want := strings.TrimPrefix(strings.ToLower(in.Firmware), "v")
+		if fw != want && !strings.HasPrefix(fw, want+".") {
+			return false
+		}
+	}
+	if in.Name != "" && !strings.Contains(strings.ToLower(str("name")), strings.ToLower(in.Name)) {
+		return false
+	}
+	if in.TunnelAlive != nil {
+		if alive, _ := d["tunnelAlive"].(bool); alive != *in.TunnelAlive {
+			return false
+		}
+	}
+	return true
+}
+
+// shapeDevices selects fields, cleans device-supplied text and keeps the list within the result
+// budget (cutting whole devices and pointing at the next page).
+func shapeDevices(devs []map[string]any, total int, in ListDevicesArgs, opts Options, next int) *DeviceList {
+	out := &DeviceList{Devices: make([]map[string]any, 0, len(devs)), Total: total}
+	size := 200
+	for _, d := range devs {
+		shaped := make(map[string]any, len(d))
+		for k, v := range d {
+			if len(in.Fields) > 0 && k != "sn" && !contains(in.Fields, k) {
+				continue
+			}
+			if s, ok := v.(string); ok {
+				v = sanitize.String(s)
+			}
+			shaped[k] = v
+		}
+		b, _ := json.Marshal(shaped)
+		if size+len(b)+1 > opts.budget() && len(out.Devices) > 0 {
+			next = in.Offset + len(out.Devices)
+			break
+		}
+		size += len(b) + 1
+		out.Devices = append(out.Devices, shaped)
+	}
+	out.Returned = len(out.Devices)
+	if next >= 0 {
+		out.NextOffset = &next
+		out.Truncated = true
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// FortiOSProxyArgs are fortios_proxy's arguments.
+type FortiOSProxyArgs struct {
+	Serial string            `json:"serial" jsonschema:"required,pattern=^[A-Za-z0-9]{1\\,40}$,description=Serial number of the FortiGate (sn from list_devices)."`
+	Path   string            `json:"path" jsonschema:"required,minLength=9,maxLength=1024,description=FortiOS REST path under /api/v2/, e.g. /api/v2/monitor/system/status or /api/v2/cmdb/firewall/address. No query string: use query."`
+	Method string            `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=DELETE,default=GET,description=HTTP method; anything but GET changes the device and is a write."`
+	Query  map[string]string `json:"query,omitempty" jsonschema:"maxProperties=32,description=FortiOS query parameters, e.g. {\"filter\":\"name=@web\"\\, \"format\":\"name|subnet\"\\, \"count\":\"20\"}."`
+	Body   map[string]any    `json:"body,omitempty" jsonschema:"description=JSON body for POST or PUT."`
+	VDOM   string            `json:"vdom,omitempty" jsonschema:"maxLength=256,description=VDOM to address (a name\\, a comma list\\, or *); default: the management VDOM."`
+}
+
+// ProxyResult is fortios_proxy's result.
+type ProxyResult struct {
+	Serial       string          `json:"serial"`
+	Method       string          `json:"method"`
+	Path         string          `json:"path"`
+	HTTPStatus   int             `json:"http_status"`
+	Response     json.RawMessage `json:"response,omitempty" jsonschema:"description=FortiOS's JSON reply (secrets redacted)."`
+	ResponseText string          `json:"response_text,omitempty" jsonschema:"description=The start of a reply that is not JSON or too large to cut as JSON."`
+	Truncated    bool            `json:"truncated"`
+	Note         string          `json:"note,omitempty" jsonschema:"description=What was cut or redacted."`
+}
+
+// Summary implements Summarizer.
+func (r *ProxyResult) Summary() string {
+	s := fmt.Sprintf("FortiOS %s %s on %s: HTTP %d", r.Method, r.Path, r.Serial, r.HTTPStatus)
+	if r.Truncated {
+		s += " (truncated)"
+	}
+	return s
+}
+
+func fortiosProxy(api FortiGateCloudAPI, opts Options) Definition {
+	return New(Spec{
+		Name:    "fortios_proxy",
+		Title:   "FortiOS REST call on a FortiGate",
+		Toolset: config.FortiGateCloud,
+		Mixed:   true,
+		Description: "Call the FortiOS REST API of one FortiGate through FortiGate Cloud: GET monitor endpoints " +
+			"(/api/v2/monitor/system/status, .../system/resource/usage, .../license/status, .../vpn/ipsec) and cmdb " +
+			"tables (/api/v2/cmdb/firewall/policy, .../firewall/address). The device's management tunnel must be up. " +
+			"POST, PUT and DELETE change the device and are refused unless a person approves them. Secrets are redacted; " +
+			"large replies are cut.",
+		Hints: Hints{ReadOnly: false, Destructive: true, Idempotent: false, OpenWorld: true},
+	}, func(ctx context.Context, in FortiOSProxyArgs) (*ProxyResult, error) {
+		if in.Method == "" {
+			in.Method = http.MethodGet
+		}
+		if err := fortios.ValidateSerial(in.Serial); err != nil {
+			return nil, InvalidArgument("serial", "%v", err)
+		}
+		path, err := fortios.ValidatePath(in.Path)
+		if err != nil {
+			return nil, InvalidArgument("path", "%v", err)
+		}
+		q := url.Values{}
+		for k, v := range in.Query {
+			if err := fortios.ValidateQueryKey(k); err != nil {
+				return nil, InvalidArgument("query."+k, "%v", err)
+			}
+			if strings.ContainsAny(v, "\x00\r\n") {
+				return nil, InvalidArgument("query."+k, "must not contain control characters")
+			}
+			q.Set(k, v)
+		}
+		if in.VDOM != "" {
+			if err := fortios.ValidateVDOM(in.VDOM); err != nil {
+				return nil, InvalidArgument("vdom", "%v", err)
+			}
+			if _, dup := in.Query["vdom"]; dup {
+				return nil, InvalidArgument("vdom", "is given twice: as vdom and as query.vdom; keep one")
+			}
+			q.Set("vdom", in.VDOM)
+		} else if v, ok := in.Query["vdom"]; ok {
+			if err := fortios.ValidateVDOM(v); err != nil {
+				return nil, InvalidArgument("query.vdom", "%v", err)
+			}
+		}
+		var body []byte
+		if in.Body != nil {
+			if in.Method == http.MethodGet || in.Method == http.MethodDelete {
+				return nil, InvalidArgument("body", "is only allowed with POST or PUT (method is %s)", in.Method)
+			}
+			body, _ = json.Marshal(in.Body)
+		}
+		if in.Method != http.MethodGet {
+			return nil, opts.refuseWrite(fmt.Sprintf("fortios_proxy %s %s on %s", in.Method, path, in.Serial))
+		}
+		resp, err := api.Proxy(ctx, fortigatecloud.ProxyRequest{Serial: in.Serial, Method: in.Method, Path: path, Query: q, Body: body})
+		if err != nil {
+			return nil, err
+		}
+		shaped := fortios.Shape(resp.Body, opts.budget()-512, resp.Truncated)
+		res := &ProxyResult{Serial: in.Serial, Method: in.Method, Path: path, HTTPStatus: resp.Status,
+			Response: shaped.JSON, ResponseText: shaped.Text, Truncated: shaped.Truncated, Note: shaped.Note}
+		if shaped.Redacted > 0 {
+			res.Note = strings.TrimPrefix(res.Note+fmt.Sprintf("; %d secret values redacted", shaped.Redacted), "; ")
+		}
+		return res, nil
+	})
+}

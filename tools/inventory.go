@@ -1,0 +1,40 @@
+package tools
+
+import (
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Services are the upstream clients; a nil client means its service is off (no credentials, no
+// URL, or not selected) and contributes no tools.
+type Services struct {
+	FortiGateCloud FortiGateCloudAPI
+}
+
+// Inventory returns every tool the configured services offer, filtered for read-only mode, which
+// wins over everything: write-only tools are removed, mixed tools refuse writes themselves.
+// Adding a service's tools is one line here.
+func Inventory(svc Services, opts Options) []Definition {
+	var defs []Definition
+	if svc.FortiGateCloud != nil {
+		defs = append(defs, FortiGateCloudTools(svc.FortiGateCloud, opts)...)
+	}
+	if !opts.ReadOnly {
+		return defs
+	}
+	kept := defs[:0]
+	for _, d := range defs {
+		if d.Spec.Hints.ReadOnly || d.Spec.Mixed {
+			kept = append(kept, d)
+		}
+	}
+	return kept
+}
+
+// Register adds the tools to an MCP server.
+func Register(s *server.MCPServer, defs []Definition) {
+	tools := make([]server.ServerTool, len(defs))
+	for i, d := range defs {
+		tools[i] = server.ServerTool{Tool: d.Tool, Handler: d.Handler}
+	}
+	s.AddTools(tools...)
+}

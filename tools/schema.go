@@ -1,0 +1,170 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/invopop/jsonschema"
+	sjs "github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// reflector turns argument and result structs into JSON Schemas: one expanded object, no $refs
+// (clients and models handle inline schemas best), additionalProperties false on every struct,
+// and only fields tagged `jsonschema:"required"` required.
+var reflector = &jsonschema.Reflector{
+	DoNotReference:             true,
+	ExpandedStruct:             true,
+	RequiredFromJSONSchemaTags: true,
+	Anonymous:                  true,
+	Mapper: func(t reflect.Type) *jsonschema.Schema {
+		// interface{} becomes {} (any JSON value) rather than the bare `true` invopop emits, which
+		// some clients reject.
+		if t.Kind() == reflect.Interface {
+			return &jsonschema.Schema{}
+		}
+		return nil
+	},
+}
+
+// schemaFor reflects v's type into a schema document without $schema/$id (they only cost tokens).
+func schemaFor(v any) json.RawMessage {
+	s := reflector.Reflect(v)
+	s.Version = ""
+	s.ID = ""
+	raw, err := json.Marshal(s)
+	if err != nil {
+		panic(fmt.Sprintf("tools: schema for %T: %v", v, err))
+	}
+	return raw
+}
+
+// validator checks arguments against the exact schema the tool advertises, with messages that
+// name the field and the rule. (mcp-go's own validation reports `/n: &{Got:0/1 Want:1/1}`, which a
+// model cannot act on; mcp-testing.md, "behaviours that bite" 4.)
+type validator struct{ schema *sjs.Schema }
+
+func newValidator(name string, schema json.RawMessage) *validator {
+	doc, err := sjs.UnmarshalJSON(bytes.NewReader(schema))
+	if err != nil {
+		panic(fmt.Sprintf("tools: %s: schema: %v", name, err))
+	}
+	c := sjs.NewCompiler()
+	url := "mem:///tools/" + name + ".json"
+	if err := c.AddResource(url, doc); err != nil {
+		panic(fmt.Sprintf("tools: %s: schema: %v", name, err))
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		panic(fmt.Sprintf("tools: %s: schema: %v", name, err))
+	}
+	return &validator{schema: s}
+}
+
+// validate returns nil or an *ArgumentError listing every problem.
+func (v *validator) validate(raw json.RawMessage) error {
+	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		raw = json.RawMessage(`{}`)
+	}
+	inst, err := sjs.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return &ArgumentError{Problems: []string{"arguments are not valid JSON"}}
+	}
+	err = v.schema.Validate(inst)
+	if err == nil {
+		return nil
+	}
+	var verr *sjs.ValidationError
+	if !errors.As(err, &verr) {
+		return &ArgumentError{Problems: []string{err.Error()}}
+	}
+	var problems []string
+	collect(verr, &problems)
+	sort.Strings(problems)
+	return &ArgumentError{Problems: dedupe(problems)}
+}
+
+var printer = message.NewPrinter(language.English)
+
+func collect(e *sjs.ValidationError, out *[]string) {
+	if len(e.Causes) > 0 {
+		for _, c := range e.Causes {
+			collect(c, out)
+		}
+		return
+	}
+	field := strings.Join(e.InstanceLocation, ".")
+	switch k := e.ErrorKind.(type) {
+	case *kind.Required:
+		for _, m := range k.Missing {
+			*out = append(*out, fmt.Sprintf("%s is required", join(field, m)))
+		}
+	case *kind.AdditionalProperties:
+		for _, p := range k.Properties {
+			*out = append(*out, fmt.Sprintf("%s is not an argument of this tool (check the spelling against the tool's input schema)", join(field, p)))
+		}
+	case *kind.Type:
+		*out = append(*out, fmt.Sprintf("%s must be %s, not %s", nameOr(field), article(strings.Join(k.Want, " or ")), k.Got))
+	case *kind.Minimum:
+		*out = append(*out, fmt.Sprintf("%s must be at least %s (got %s)", nameOr(field), k.Want.RatString(), k.Got.RatString()))
+	case *kind.Maximum:
+		*out = append(*out, fmt.Sprintf("%s must be at most %s (got %s)", nameOr(field), k.Want.RatString(), k.Got.RatString()))
+	case *kind.MinLength:
+		*out = append(*out, fmt.Sprintf("%s must be at least %d characters long", nameOr(field), k.Want))
+	case *kind.MaxLength:
+		*out = append(*out, fmt.Sprintf("%s must be at most %d characters long (got %d)", nameOr(field), k.Want, k.Got))
+	case *kind.Pattern:
+		*out = append(*out, fmt.Sprintf("%s must match the pattern %s", nameOr(field), k.Want))
+	case *kind.Enum:
+		want := make([]string, len(k.Want))
+		for i, w := range k.Want {
+			b, _ := json.Marshal(w)
+			want[i] = string(b)
+		}
+		*out = append(*out, fmt.Sprintf("%s must be one of %s", nameOr(field), strings.Join(want, ", ")))
+	case *kind.MaxItems:
+		*out = append(*out, fmt.Sprintf("%s must have at most %d items (got %d)", nameOr(field), k.Want, k.Got))
+	case *kind.MaxProperties:
+		*out = append(*out, fmt.Sprintf("%s must have at most %d entries (got %d)", nameOr(field), k.Want, k.Got))
+	default:
+		*out = append(*out, fmt.Sprintf("%s: %s", nameOr(field), e.ErrorKind.LocalizedString(printer)))
+	}
+}
+
+func join(parent, child string) string {
+	if parent == "" {
+		return child
+	}
+	return parent + "." + child
+}
+
+func nameOr(field string) string {
+	if field == "" {
+		return "the arguments"
+	}
+	return field
+}
+
+func article(t string) string {
+	if t != "" && strings.ContainsRune("aeiou", rune(t[0])) {
+		return "an " + t
+	}
+	return "a " + t
+}
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,137 @@
+// Package tools defines forticloud-mcp's MCP tools: a typed-tool constructor (input struct →
+// JSON Schema via invopop, validation, structured results), the inventory that selects tools by
+// toolset and read-only mode, and one file per FortiCloud service. Tools know nothing of HTTP.
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/forticloud-mcp/forticloud-mcp/auth"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/upstream"
+)
+
+// Hints are the MCP tool annotations. Every tool states all four: clients auto-run tools marked
+// read-only, so a missing or wrong hint is a security bug (style.md).
+type Hints struct {
+	ReadOnly    bool
+	Destructive bool
+	Idempotent  bool
+	OpenWorld   bool
+}
+
+// Spec describes a tool.
+type Spec struct {
+	Name        string
+	Title       string
+	Description string
+	Toolset     string // the service: config.FortiGateCloud, ...
+	// Mixed tools both read and write (fortios_proxy): they stay in read-only mode and refuse
+	// writes themselves. Other tools that are not ReadOnly are removed in read-only mode.
+	Mixed bool
+	Hints       Hints
+}
+
+// Definition is a tool ready to register.
+type Definition struct {
+	Spec    Spec
+	Tool    mcp.Tool
+	Handler server.ToolHandlerFunc
+}
+
+// Summarizer gives a result's one-line text rendering.
+type Summarizer interface{ Summary() string }
+
+// Handler is a typed tool handler. It returns the result or an error: *ArgumentError,
+// *RefusedError, *upstream.Error and *auth.Error become tool errors the model reads.
+type Handler[In, Out any] func(ctx context.Context, in In) (*Out, error)
+
+// New turns a typed handler into a tool: In is reflected into the input schema (validated on
+// every call before the handler runs), Out into the output schema, and the result is returned as
+// structuredContent plus a text rendering (a summary line and the same JSON, for clients that
+// ignore structuredContent, as the MCP spec asks).
+func New[In, Out any](spec Spec, h Handler[In, Out]) Definition {
+	var in In
+	var out Out
+	inSchema := schemaFor(&in)
+	outSchema := schemaFor(&out)
+	v := newValidator(spec.Name, inSchema)
+	tool := mcp.NewTool(spec.Name,
+		mcp.WithDescription(spec.Description),
+		mcp.WithTitleAnnotation(spec.Title),
+		mcp.WithRawInputSchema(inSchema),
+		mcp.WithRawOutputSchema(outSchema),
+		mcp.WithReadOnlyHintAnnotation(spec.Hints.ReadOnly),
+		mcp.WithDestructiveHintAnnotation(spec.Hints.Destructive),
+		mcp.WithIdempotentHintAnnotation(spec.Hints.Idempotent),
+		mcp.WithOpenWorldHintAnnotation(spec.Hints.OpenWorld),
+	)
+	tool.Title = spec.Title
+	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		raw := req.Params.RawArguments
+		if len(raw) == 0 && req.Params.Arguments != nil {
+			b, err := json.Marshal(req.Params.Arguments)
+			if err != nil {
+				return errorResult(spec.Name, &ArgumentError{Problems: []string{"arguments are not a JSON object"}}), nil
+			}
+			raw = b
+		}
+		if err := v.validate(raw); err != nil {
+			return errorResult(spec.Name, err), nil
+		}
+		var args In
+		if len(raw) > 0 && string(raw) != "null" {
+			if err := json.Unmarshal(raw, &args); err != nil {
+				return errorResult(spec.Name, &ArgumentError{Problems: []string{err.Error()}}), nil
+			}
+		}
+		res, err := h(ctx, args)
+		if err != nil {
+			return errorResult(spec.Name, err), nil
+		}
+		return structuredResult(res)
+	}
+	return Definition{Spec: spec, Tool: tool, Handler: handler}
+}
+
+func structuredResult(res any) (*mcp.CallToolResult, error) {
+	body, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("tools: encoding result: %w", err)
+	}
+	text := string(body)
+	if s, ok := res.(Summarizer); ok {
+		text = s.Summary() + "\n" + text
+	}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(text)},
+		StructuredContent: json.RawMessage(body),
+	}, nil
+}
+
+// errorResult renders an error as a tool error (isError: true). Unknown errors keep their text:
+// every error in this code base is built without secrets (auth.Error, upstream.Error).
+func errorResult(tool string, err error) *mcp.CallToolResult {
+	var (
+		ae *ArgumentError
+		re *RefusedError
+		ue *upstream.Error
+		au *auth.Error
+	)
+	switch {
+	case errors.As(err, &ae), errors.As(err, &re), errors.As(err, &ue), errors.As(err, &au):
+	case errors.Is(err, context.DeadlineExceeded):
+		err = fmt.Errorf("%s timed out waiting for FortiCloud: %w", tool, err)
+	case errors.Is(err, context.Canceled):
+		err = fmt.Errorf("%s was cancelled", tool)
+	default:
+		slog.Default().Warn("tool failed", "tool", tool, "error", err)
+	}
+	return mcp.NewToolResultError(tool + ": " + err.Error())
+}
