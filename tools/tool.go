@@ -35,7 +35,7 @@ type Spec struct {
 	// Mixed tools both read and write (fortios_proxy): they stay in read-only mode and refuse
 	// writes themselves. Other tools that are not ReadOnly are removed in read-only mode.
 	Mixed bool
-	Hints       Hints
+	Hints Hints
 }
 
 // Definition is a tool ready to register.

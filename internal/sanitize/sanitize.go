@@ -40,10 +40,10 @@ func drop(r rune) bool {
 	case r == unicode.ReplacementChar:
 		return false
 	case r >= 0x200b && r <= 0x200f, // zero-width space/joiners, LRM, RLM
-		r >= 0x202a && r <= 0x202e, // bidi embeddings and overrides
-		r >= 0x2060 && r <= 0x2064, // word joiner, invisible operators
-		r >= 0x2066 && r <= 0x2069, // bidi isolates
-		r == 0xfeff,                // BOM / zero-width no-break space
+		r >= 0x202a && r <= 0x202e,   // bidi embeddings and overrides
+		r >= 0x2060 && r <= 0x2064,   // word joiner, invisible operators
+		r >= 0x2066 && r <= 0x2069,   // bidi isolates
+		r == 0xfeff,                  // BOM / zero-width no-break space
 		r >= 0xe0000 && r <= 0xe007f: // tag characters
 		return true
 	}

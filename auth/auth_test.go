@@ -1,0 +1,385 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeIAM is a minimal OAuth token endpoint for unit tests (the full emulator is exercised by the
+// end-to-end tests).
+type fakeIAM struct {
+	mu             sync.Mutex
+	expiresIn      int
+	password       string
+	passwordGrants int
+	refreshGrants  int
+	refreshRefused bool
+	delay          time.Duration
+	lastRefresh    string
+	issued         int
+	contentTypes   []string
+	clientIDs      []string
+}
+
+func (f *fakeIAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != TokenPath {
+		http.Error(w, "wrong path", http.StatusNotFound)
+		return
+	}
+	if f.delay > 0 {
+		time.Sleep(f.delay)
+	}
+	_ = r.ParseForm()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.contentTypes = append(f.contentTypes, r.Header.Get("Content-Type"))
+	f.clientIDs = append(f.clientIDs, r.PostForm.Get("client_id"))
+	w.Header().Set("Content-Type", "application/json")
+	switch r.PostForm.Get("grant_type") {
+	case "password":
+		f.passwordGrants++
+		if r.PostForm.Get("password") != f.password {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"error":"invalid_grant","error_description":"Invalid credentials given."}`)
+			return
+		}
+	case "refresh_token":
+		f.refreshGrants++
+		if f.refreshRefused || r.PostForm.Get("refresh_token") != f.lastRefresh {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"error":"invalid_grant","error_description":"Invalid refresh token."}`)
+			return
+		}
+	default:
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	f.issued++
+	f.lastRefresh = fmt.Sprintf("refresh-%d", f.issued)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"access_token": fmt.Sprintf("access-%d", f.issued), "expires_in": f.expiresIn,
+		"refresh_token": f.lastRefresh, "token_type": "Bearer", "scope": "read write",
+		"status": "success", "message": "successfully authenticated",
+	})
+}
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func newTestSource(t *testing.T, iam *fakeIAM, password string) (*IAMSource, *fakeClock) {
+	t.Helper()
+	srv := httptest.NewServer(iam)
+	t.Cleanup(srv.Close)
+	clock := &fakeClock{now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+	src := NewIAMSource(IAMConfig{BaseURL: srv.URL, ClientID: "fortigatecloud", Username: "API-USER", Password: password, HTTPClient: srv.Client()},
+		Options{Now: clock.Now})
+	return src, clock
+}
+
+func TestTokenCachedUntilEarlyRefreshThenRefreshGrant(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "pw"}
+	src, clock := newTestSource(t, iam, "pw")
+	ctx := context.Background()
+
+	first, err := src.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		tok, err := src.Token(ctx)
+		if err != nil || tok.AccessToken != first.AccessToken {
+			t.Fatalf("cached token changed: %v %v", tok, err)
+		}
+	}
+	// 3600 s token, refreshed 60 s early: still cached at +3539 s, renewed at +3541 s.
+	clock.Advance(3539 * time.Second)
+	if tok, _ := src.Token(ctx); tok.AccessToken != first.AccessToken {
+		t.Fatalf("renewed too early")
+	}
+	clock.Advance(2 * time.Second)
+	second, err := src.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.AccessToken == first.AccessToken {
+		t.Fatal("token not renewed inside the early-refresh window")
+	}
+	if iam.passwordGrants != 1 || iam.refreshGrants != 1 {
+		t.Fatalf("grants: password %d refresh %d, want 1 and 1", iam.passwordGrants, iam.refreshGrants)
+	}
+	if st := src.Stats(); st.PasswordGrants != 1 || st.RefreshGrants != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	for i, ct := range iam.contentTypes {
+		if ct != "application/x-www-form-urlencoded" || iam.clientIDs[i] != "fortigatecloud" {
+			t.Fatalf("request %d: content type %q client_id %q", i, ct, iam.clientIDs[i])
+		}
+	}
+}
+
+func TestShortLivedTokenIsNotRenewedOnEveryCall(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 60, password: "pw"}
+	src, clock := newTestSource(t, iam, "pw")
+	ctx := context.Background()
+	if _, err := src.Token(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A 60 s token is renewed a quarter of its life early (45 s), not 60 s early (every call).
+	clock.Advance(40 * time.Second)
+	if _, err := src.Token(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if iam.passwordGrants+iam.refreshGrants != 1 {
+		t.Fatalf("grants %d+%d, want 1", iam.passwordGrants, iam.refreshGrants)
+	}
+}
+
+func TestHonoursExpiresIn(t *testing.T) {
+	for _, expiresIn := range []int{3600, 3660, 14400, 36000} {
+		iam := &fakeIAM{expiresIn: expiresIn, password: "pw"}
+		src, clock := newTestSource(t, iam, "pw")
+		ctx := context.Background()
+		if _, err := src.Token(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Duration(expiresIn-61) * time.Second)
+		_, _ = src.Token(ctx)
+		if iam.refreshGrants != 0 {
+			t.Fatalf("expires_in %d: refreshed before the early window", expiresIn)
+		}
+		clock.Advance(2 * time.Second)
+		_, _ = src.Token(ctx)
+		if iam.refreshGrants != 1 {
+			t.Fatalf("expires_in %d: not refreshed in the early window", expiresIn)
+		}
+	}
+}
+
+func TestRefreshFailureFallsBackToOnePasswordGrant(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "pw"}
+	src, clock := newTestSource(t, iam, "pw")
+	ctx := context.Background()
+	if _, err := src.Token(ctx); err != nil {
+		t.Fatal(err)
+	}
+	iam.mu.Lock()
+	iam.refreshRefused = true
+	iam.mu.Unlock()
+	clock.Advance(time.Hour)
+	if _, err := src.Token(ctx); err != nil {
+		t.Fatalf("fallback to password grant failed: %v", err)
+	}
+	if iam.refreshGrants != 1 || iam.passwordGrants != 2 {
+		t.Fatalf("grants: refresh %d password %d, want 1 and 2", iam.refreshGrants, iam.passwordGrants)
+	}
+}
+
+func TestConcurrentCallersShareOneLogin(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "pw", delay: 50 * time.Millisecond}
+	src, _ := newTestSource(t, iam, "pw")
+	var wg sync.WaitGroup
+	tokens := make([]string, 50)
+	errs := make([]error, 50)
+	for i := range 50 {
+		wg.Go(func() {
+			tok, err := src.Token(context.Background())
+			errs[i] = err
+			if tok != nil {
+				tokens[i] = tok.AccessToken
+			}
+		})
+	}
+	wg.Wait()
+	for i := range tokens {
+		if errs[i] != nil || tokens[i] != tokens[0] {
+			t.Fatalf("caller %d: %q %v", i, tokens[i], errs[i])
+		}
+	}
+	if iam.passwordGrants != 1 {
+		t.Fatalf("%d logins for 50 concurrent callers, want 1", iam.passwordGrants)
+	}
+}
+
+func TestRefusedCredentialsAreNotRetried(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "right"}
+	src, clock := newTestSource(t, iam, "wrong-password-value")
+	ctx := context.Background()
+	_, err := src.Token(ctx)
+	var ae *Error
+	if !errors.As(err, &ae) || !ae.Refused || ae.Code != "invalid_grant" || ae.Status != http.StatusBadRequest {
+		t.Fatalf("want refused invalid_grant, got %v", err)
+	}
+	for range 10 {
+		if _, err := src.Token(ctx); err == nil {
+			t.Fatal("blocked source returned a token")
+		}
+	}
+	if iam.passwordGrants != 1 {
+		t.Fatalf("%d password grants after a refusal, want 1 (no retry loop)", iam.passwordGrants)
+	}
+	if strings.Contains(err.Error(), "wrong-password-value") {
+		t.Fatal("error text contains the password")
+	}
+	// After the back-off one new attempt is allowed.
+	clock.Advance(16 * time.Minute)
+	_, _ = src.Token(ctx)
+	if iam.passwordGrants != 2 {
+		t.Fatalf("%d password grants after the back-off, want 2", iam.passwordGrants)
+	}
+}
+
+func TestWaiterHonoursItsContext(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "pw", delay: 300 * time.Millisecond}
+	src, _ := newTestSource(t, iam, "pw")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := src.Token(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want deadline exceeded, got %v", err)
+	}
+	// The login itself carried on for the others.
+	if _, err := src.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if iam.passwordGrants != 1 {
+		t.Fatalf("%d logins, want 1", iam.passwordGrants)
+	}
+}
+
+// apiServer answers 401 for tokens it was told to refuse.
+type apiServer struct {
+	mu       sync.Mutex
+	refuse   map[string]bool
+	body401  string
+	requests atomic.Int32
+	bodies   []string
+}
+
+func (a *apiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.requests.Add(1)
+	b, _ := io.ReadAll(r.Body)
+	a.mu.Lock()
+	a.bodies = append(a.bodies, string(b))
+	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	refused := a.refuse[tok] || a.refuse["*"]
+	a.mu.Unlock()
+	if refused {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, a.body401)
+		return
+	}
+	_, _ = io.WriteString(w, "ok:"+tok)
+}
+
+func TestTransportRetriesOnceAfter401WithFreshToken(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "pw"}
+	src, _ := newTestSource(t, iam, "pw")
+	api := &apiServer{refuse: map[string]bool{"access-1": true}, body401: `{"error":"invalid_token"}`}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	hc := &http.Client{Transport: &Transport{Source: src}}
+
+	resp, err := hc.Post(srv.URL, "application/json", strings.NewReader(`{"x":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "ok:access-2" {
+		t.Fatalf("got %d %q", resp.StatusCode, body)
+	}
+	if api.requests.Load() != 2 || api.bodies[1] != `{"x":1}` {
+		t.Fatalf("requests %d bodies %q", api.requests.Load(), api.bodies)
+	}
+}
+
+func TestTransportDoesNotLoopOnRepeated401(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "pw"}
+	src, _ := newTestSource(t, iam, "pw")
+	api := &apiServer{refuse: map[string]bool{"*": true}, body401: `{"error":"invalid_token"}`}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	hc := &http.Client{Transport: &Transport{Source: src}}
+	resp, err := hc.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 || api.requests.Load() != 2 {
+		t.Fatalf("status %d after %d requests, want 401 after 2", resp.StatusCode, api.requests.Load())
+	}
+}
+
+func TestTransportPassesInvalidClientThrough(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "pw"}
+	src, _ := newTestSource(t, iam, "pw")
+	api := &apiServer{refuse: map[string]bool{"*": true}, body401: `{"error":"invalid_client"}`}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	hc := &http.Client{Transport: &Transport{Source: src}}
+	resp, err := hc.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 401 || !IsInvalidClient(body) {
+		t.Fatalf("got %d %q", resp.StatusCode, body)
+	}
+	if api.requests.Load() != 1 || iam.passwordGrants != 1 || iam.refreshGrants != 0 {
+		t.Fatalf("invalid_client caused a retry or a new login: requests %d grants %d/%d", api.requests.Load(), iam.passwordGrants, iam.refreshGrants)
+	}
+}
+
+func TestLegacyAccountLogin(t *testing.T) {
+	var logins atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/forticloudapi/v1/auth" || r.Method != http.MethodPost {
+			http.NotFound(w, r)
+			return
+		}
+		logins.Add(1)
+		var body map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		if body["accountId"] != "1234" || body["userName"] != "ops" || body["password"] != "pw" {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `{"error":"invalid_grant"}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"access_token":"legacy-token","expires_in":14400,"refresh_token":"r","status":"success","token_type":"Bearer"}`)
+	}))
+	defer srv.Close()
+	good := NewLegacySource(LegacyConfig{BaseURL: srv.URL, AccountID: "1234", UserName: "ops", Password: "pw", HTTPClient: srv.Client()}, Options{})
+	tok, err := good.Token(context.Background())
+	if err != nil || tok.AccessToken != "legacy-token" {
+		t.Fatalf("%v %v", tok, err)
+	}
+	bad := NewLegacySource(LegacyConfig{BaseURL: srv.URL, AccountID: "1234", UserName: "ops", Password: "nope", HTTPClient: srv.Client()}, Options{})
+	_, err = bad.Token(context.Background())
+	var ae *Error
+	if !errors.As(err, &ae) || !ae.Refused {
+		t.Fatalf("want refused, got %v", err)
+	}
+	_, _ = bad.Token(context.Background())
+	if logins.Load() != 2 {
+		t.Fatalf("%d logins, want 2 (one good, one refused, no retry)", logins.Load())
+	}
+}
