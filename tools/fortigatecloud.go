@@ -33,22 +33,22 @@ var deviceFields = []string{"sn", "name", "model", "firmwareVersion", "tunnelAli
 
 // ListDevicesArgs are list_devices' arguments.
 type ListDevicesArgs struct {
-	Limit       int      `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=50,description=Most devices to return (1-1000; default 50)."`
-	Offset      int      `json:"offset,omitempty" jsonschema:"minimum=0,default=0,description=Devices to skip (use next_offset from the previous page)."`
-	Fields      []string `json:"fields,omitempty" jsonschema:"uniqueItems=true,description=Device fields to return (default all); sn is always included.,enum=sn,enum=name,enum=model,enum=firmwareVersion,enum=tunnelAlive,enum=management,enum=initialized,enum=ip,enum=timeZone,enum=contractEndTime,enum=subAccountOid,enum=latitude,enum=longitude,enum=trial"`
-	Model       string   `json:"model,omitempty" jsonschema:"maxLength=64,description=Only devices whose model contains this text (case-insensitive), e.g. 60F."`
-	Firmware    string   `json:"firmware,omitempty" jsonschema:"maxLength=32,pattern=^v?[0-9]+(\\.[0-9]+){0\\,2}$,description=Only devices whose firmware version starts with this, e.g. 7.4 or 7.4.3."`
-	Name        string   `json:"name,omitempty" jsonschema:"maxLength=128,description=Only devices whose name contains this text (case-insensitive)."`
-	TunnelAlive *bool    `json:"tunnel_alive,omitempty" jsonschema:"description=Only devices whose management tunnel is up (true) or down (false)."`
+	Limit       int      `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=50" jsonschema_description:"Most devices to return (1-1000; default 50)."`
+	Offset      int      `json:"offset,omitempty" jsonschema:"minimum=0,default=0" jsonschema_description:"Devices to skip (use next_offset from the previous page)."`
+	Fields      []string `json:"fields,omitempty" jsonschema:"uniqueItems=true,enum=sn,enum=name,enum=model,enum=firmwareVersion,enum=tunnelAlive,enum=management,enum=initialized,enum=ip,enum=timeZone,enum=contractEndTime,enum=subAccountOid,enum=latitude,enum=longitude,enum=trial" jsonschema_description:"Device fields to return (default all); sn is always included."`
+	Model       string   `json:"model,omitempty" jsonschema:"maxLength=64" jsonschema_description:"Only devices whose model contains this text (case-insensitive), e.g. 60F."`
+	Firmware    string   `json:"firmware,omitempty" jsonschema:"maxLength=32,pattern=^v?[0-9]+(\\.[0-9]+){0\\,2}$" jsonschema_description:"Only devices whose firmware version starts with this, e.g. 7.4 or 7.4.3."`
+	Name        string   `json:"name,omitempty" jsonschema:"maxLength=128" jsonschema_description:"Only devices whose name contains this text (case-insensitive)."`
+	TunnelAlive *bool    `json:"tunnel_alive,omitempty" jsonschema_description:"Only devices whose management tunnel is up (true) or down (false)."`
 }
 
 // DeviceList is list_devices' result.
 type DeviceList struct {
-	Devices    []map[string]any `json:"devices" jsonschema:"description=Devices with FortiGate Cloud's field names."`
-	Total      int              `json:"total" jsonschema:"description=Devices matching the filters in the whole fleet."`
+	Devices    []map[string]any `json:"devices" jsonschema_description:"Devices with FortiGate Cloud's field names."`
+	Total      int              `json:"total" jsonschema_description:"Devices matching the filters in the whole fleet."`
 	Returned   int              `json:"returned"`
-	Truncated  bool             `json:"truncated" jsonschema:"description=More devices match than were returned."`
-	NextOffset *int             `json:"next_offset,omitempty" jsonschema:"description=offset for the next page, when truncated."`
+	Truncated  bool             `json:"truncated" jsonschema_description:"More devices match than were returned."`
+	NextOffset *int             `json:"next_offset,omitempty" jsonschema_description:"offset for the next page, when truncated."`
 }
 
 // Summary implements Summarizer.
@@ -205,12 +205,12 @@ func contains(list []string, s string) bool {
 
 // FortiOSProxyArgs are fortios_proxy's arguments.
 type FortiOSProxyArgs struct {
-	Serial string            `json:"serial" jsonschema:"required,pattern=^[A-Za-z0-9]{1\\,40}$,description=Serial number of the FortiGate (sn from list_devices)."`
-	Path   string            `json:"path" jsonschema:"required,minLength=9,maxLength=1024,description=FortiOS REST path under /api/v2/, e.g. /api/v2/monitor/system/status or /api/v2/cmdb/firewall/address. No query string: use query."`
-	Method string            `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=DELETE,default=GET,description=HTTP method; anything but GET changes the device and is a write."`
-	Query  map[string]string `json:"query,omitempty" jsonschema:"maxProperties=32,description=FortiOS query parameters, e.g. {\"filter\":\"name=@web\"\\, \"format\":\"name|subnet\"\\, \"count\":\"20\"}."`
-	Body   map[string]any    `json:"body,omitempty" jsonschema:"description=JSON body for POST or PUT."`
-	VDOM   string            `json:"vdom,omitempty" jsonschema:"maxLength=256,description=VDOM to address (a name\\, a comma list\\, or *); default: the management VDOM."`
+	Serial string            `json:"serial" jsonschema:"required,pattern=^[A-Za-z0-9]{1\\,40}$" jsonschema_description:"Serial number of the FortiGate (sn from list_devices)."`
+	Path   string            `json:"path" jsonschema:"required,minLength=9,maxLength=1024" jsonschema_description:"FortiOS REST path under /api/v2/, e.g. /api/v2/monitor/system/status or /api/v2/cmdb/firewall/address. No query string: use query."`
+	Method string            `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=DELETE,default=GET" jsonschema_description:"HTTP method; anything but GET changes the device and is a write."`
+	Query  map[string]string `json:"query,omitempty" jsonschema:"maxProperties=32" jsonschema_description:"FortiOS query parameters, e.g. {\"filter\":\"name=@web\", \"format\":\"name|subnet\", \"count\":\"20\"}."`
+	Body   map[string]any    `json:"body,omitempty" jsonschema_description:"JSON body for POST or PUT."`
+	VDOM   string            `json:"vdom,omitempty" jsonschema:"maxLength=256" jsonschema_description:"VDOM to address (a name, a comma list, or *); default: the management VDOM."`
 }
 
 // ProxyResult is fortios_proxy's result.
@@ -219,10 +219,10 @@ type ProxyResult struct {
 	Method       string          `json:"method"`
 	Path         string          `json:"path"`
 	HTTPStatus   int             `json:"http_status"`
-	Response     json.RawMessage `json:"response,omitempty" jsonschema:"description=FortiOS's JSON reply (secrets redacted)."`
-	ResponseText string          `json:"response_text,omitempty" jsonschema:"description=The start of a reply that is not JSON or too large to cut as JSON."`
+	Response     json.RawMessage `json:"response,omitempty" jsonschema_description:"FortiOS's JSON reply (secrets redacted)."`
+	ResponseText string          `json:"response_text,omitempty" jsonschema_description:"The start of a reply that is not JSON or too large to cut as JSON."`
 	Truncated    bool            `json:"truncated"`
-	Note         string          `json:"note,omitempty" jsonschema:"description=What was cut or redacted."`
+	Note         string          `json:"note,omitempty" jsonschema_description:"What was cut or redacted."`
 }
 
 // Summary implements Summarizer.

@@ -62,17 +62,21 @@ func New[In, Out any](spec Spec, h Handler[In, Out]) Definition {
 	inSchema := schemaFor(&in)
 	outSchema := schemaFor(&out)
 	v := newValidator(spec.Name, inSchema)
-	tool := mcp.NewTool(spec.Name,
-		mcp.WithDescription(spec.Description),
-		mcp.WithTitleAnnotation(spec.Title),
-		mcp.WithRawInputSchema(inSchema),
-		mcp.WithRawOutputSchema(outSchema),
-		mcp.WithReadOnlyHintAnnotation(spec.Hints.ReadOnly),
-		mcp.WithDestructiveHintAnnotation(spec.Hints.Destructive),
-		mcp.WithIdempotentHintAnnotation(spec.Hints.Idempotent),
-		mcp.WithOpenWorldHintAnnotation(spec.Hints.OpenWorld),
-	)
-	tool.Title = spec.Title
+	// Built literally: mcp.NewTool presets a structured input schema, which conflicts with a raw one.
+	tool := mcp.Tool{
+		Name:            spec.Name,
+		Title:           spec.Title,
+		Description:     spec.Description,
+		RawInputSchema:  inSchema,
+		RawOutputSchema: outSchema,
+		Annotations: mcp.ToolAnnotation{
+			Title:           spec.Title,
+			ReadOnlyHint:    mcp.ToBoolPtr(spec.Hints.ReadOnly),
+			DestructiveHint: mcp.ToBoolPtr(spec.Hints.Destructive),
+			IdempotentHint:  mcp.ToBoolPtr(spec.Hints.Idempotent),
+			OpenWorldHint:   mcp.ToBoolPtr(spec.Hints.OpenWorld),
+		},
+	}
 	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		raw := req.Params.RawArguments
 		if len(raw) == 0 && req.Params.Arguments != nil {

@@ -1,0 +1,232 @@
+// Package e2e runs the real forticloud-mcp binary against the FortiCloud emulator on real sockets
+// and drives it with an MCP client from another implementation (the official go-sdk), over stdio
+// and streamable HTTP.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/forticloud-mcp/forticloud-mcp/internal/emulator"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "forticloud-mcp-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "forticloud-mcp")
+	// Built with the race detector so that races in the server fail these tests too.
+	build := exec.Command("go", "build", "-race", "-o", binary, "../../cmd/forticloud-mcp")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building forticloud-mcp:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// world is one emulator on a real socket.
+type world struct {
+	em  *emulator.Emulator
+	url string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	em := emulator.New(emulator.Options{})
+	url, err := em.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { em.Close() })
+	return &world{em: em, url: url}
+}
+
+// env is the environment that points the server at the emulator with the demo API user.
+func (w *world) env(extra ...string) []string {
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + os.Getenv("HOME"),
+		"FORTICLOUD_AUTH_URL=" + w.url,
+		"FORTIGATECLOUD_URL=" + w.url,
+		"FORTIFLEX_URL=" + w.url,
+		"SOCAAS_URL=" + w.url,
+		"FORTICLOUD_API_USERNAME=" + emulator.DemoAPIUsername,
+		"FORTICLOUD_API_PASSWORD=" + emulator.DemoAPIPassword,
+		"FORTICLOUD_MCP_LOG_LEVEL=debug",
+	}
+	return append(env, extra...)
+}
+
+// syncBuffer collects a process's stderr.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// server is a running forticloud-mcp with a connected client session.
+type server struct {
+	session *mcp.ClientSession
+	stderr  *syncBuffer
+	cmd     *exec.Cmd
+}
+
+func client() *mcp.Client {
+	return mcp.NewClient(&mcp.Implementation{Name: "e2e-go-sdk", Version: "1"}, nil)
+}
+
+// startStdio spawns the server as an MCP client would and connects over stdio.
+func startStdio(t *testing.T, env []string, protocol string, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
+	cmd.Env = env
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	session, err := client().Connect(ctx, &mcp.CommandTransport{Command: cmd}, &mcp.ClientSessionOptions{ProtocolVersion: protocol})
+	if err != nil {
+		t.Fatalf("connect over stdio: %v\nstderr:\n%s", err, stderr)
+	}
+	t.Cleanup(func() { session.Close() })
+	return &server{session: session, stderr: stderr, cmd: cmd}
+}
+
+var urlRE = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`)
+
+// startHTTPProcess runs `serve --http 127.0.0.1:0 ...` and returns its /mcp URL.
+func startHTTPProcess(t *testing.T, env []string, args ...string) (string, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--http", "127.0.0.1:0"}, args...)...)
+	cmd.Env = env
+	pr, pw := io.Pipe()
+	stderr := &syncBuffer{}
+	cmd.Stderr = io.MultiWriter(stderr, pw)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+		pw.Close()
+	})
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	select {
+	case u := <-found:
+		return u, stderr
+	case <-time.After(20 * time.Second):
+		t.Fatalf("server did not report its URL; stderr:\n%s", stderr)
+		return "", nil
+	}
+}
+
+// bearer adds a caller token to every request.
+type bearer struct {
+	token string
+	base  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.base.RoundTrip(r)
+}
+
+func startHTTP(t *testing.T, env []string, protocol, token string, args ...string) *server {
+	t.Helper()
+	url, stderr := startHTTPProcess(t, env, args...)
+	hc := &http.Client{Transport: http.DefaultTransport}
+	if token != "" {
+		hc.Transport = bearer{token: token, base: http.DefaultTransport}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	session, err := client().Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: hc, MaxRetries: -1}, &mcp.ClientSessionOptions{ProtocolVersion: protocol})
+	if err != nil {
+		t.Fatalf("connect over HTTP: %v\nstderr:\n%s", err, stderr)
+	}
+	t.Cleanup(func() { session.Close() })
+	return &server{session: session, stderr: stderr}
+}
+
+func (s *server) call(t *testing.T, tool string, args map[string]any) *mcp.CallToolResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := s.session.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s: %v\nstderr:\n%s", tool, err, s.stderr)
+	}
+	return res
+}
+
+func resultText(r *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range r.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String()
+}
+
+// structured decodes a result's structuredContent.
+func structured(t *testing.T, r *mcp.CallToolResult, into any) {
+	t.Helper()
+	raw, err := json.Marshal(r.StructuredContent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, into); err != nil {
+		t.Fatalf("structuredContent: %v: %s", err, raw)
+	}
+}

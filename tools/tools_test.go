@@ -1,0 +1,287 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/forticloud-mcp/forticloud-mcp/internal/fortigatecloud"
+)
+
+// countingAPI is a FortiGate Cloud fake that counts calls, so tests can show bad input never
+// reaches upstream.
+type countingAPI struct {
+	calls   atomic.Int32
+	devices []fortigatecloud.Device
+	proxy   func(fortigatecloud.ProxyRequest) (*fortigatecloud.ProxyResponse, error)
+}
+
+func (c *countingAPI) ListDevices(_ context.Context, limit, offset int) (*fortigatecloud.DevicePage, error) {
+	c.calls.Add(1)
+	end := min(offset+limit, len(c.devices))
+	start := min(offset, len(c.devices))
+	page := &fortigatecloud.DevicePage{Total: len(c.devices)}
+	for _, d := range c.devices[start:end] {
+		cp := fortigatecloud.Device{}
+		for k, v := range d {
+			cp[k] = v
+		}
+		page.Devices = append(page.Devices, cp)
+	}
+	if len(page.Devices) == 0 {
+		page.Total = -1
+	}
+	return page, nil
+}
+
+func (c *countingAPI) Proxy(_ context.Context, r fortigatecloud.ProxyRequest) (*fortigatecloud.ProxyResponse, error) {
+	c.calls.Add(1)
+	if c.proxy != nil {
+		return c.proxy(r)
+	}
+	return &fortigatecloud.ProxyResponse{Status: 200, Body: []byte(`{"http_method":"GET","results":{"hostname":"fw"},"status":"success"}`), FortiOS: true}, nil
+}
+
+func fleet(n int) []fortigatecloud.Device {
+	out := make([]fortigatecloud.Device, n)
+	models := []string{"FortiGate 60F", "FortiGate 100F", "FortiGate-VM64"}
+	fws := []string{"7.4.3", "7.2.8", "7.0.15"}
+	for i := range out {
+		out[i] = fortigatecloud.Device{"sn": fmt.Sprintf("FGT%013d", i), "name": fmt.Sprintf("branch-%03d", i),
+			"model": models[i%3], "firmwareVersion": fws[i%3], "tunnelAlive": i%4 != 0, "ip": "192.0.2.1", "management": true}
+	}
+	return out
+}
+
+func call(t *testing.T, d Definition, args string) *mcp.CallToolResult {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = d.Spec.Name
+	req.Params.RawArguments = json.RawMessage(args)
+	res, err := d.Handler(context.Background(), req)
+	if err != nil {
+		t.Fatalf("%s(%s): protocol error %v", d.Spec.Name, args, err)
+	}
+	return res
+}
+
+func text(r *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range r.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String()
+}
+
+func byName(defs []Definition, name string) Definition {
+	for _, d := range defs {
+		if d.Spec.Name == name {
+			return d
+		}
+	}
+	panic("no tool " + name)
+}
+
+func TestBadInputIsAToolErrorNamingTheFieldAndNeverReachesUpstream(t *testing.T) {
+	api := &countingAPI{devices: fleet(10)}
+	defs := FortiGateCloudTools(api, Options{})
+	cases := []struct{ tool, args, want string }{
+		{"list_devices", `{"limit":0}`, "limit must be at least 1 (got 0)"},
+		{"list_devices", `{"limit":1001}`, "limit must be at most 1000 (got 1001)"},
+		{"list_devices", `{"limit":"ten"}`, "limit must be an integer, not string"},
+		{"list_devices", `{"offset":-1}`, "offset must be at least 0"},
+		{"list_devices", `{"fields":["sn","password"]}`, "fields.1 must be one of"},
+		{"list_devices", `{"firmware":"seven"}`, "firmware must match the pattern"},
+		{"list_devices", `{"tunnel_alive":"yes"}`, "tunnel_alive must be a boolean, not string"},
+		{"list_devices", `{"limt":5}`, "limt is not an argument of this tool"},
+		{"fortios_proxy", `{}`, "path is required"},
+		{"fortios_proxy", `{"path":"/api/v2/monitor/system/status"}`, "serial is required"},
+		{"fortios_proxy", `{"serial":"FGT1/../x","path":"/api/v2/monitor/system/status"}`, "serial must match the pattern"},
+		{"fortios_proxy", `{"serial":"FGT1","path":"/api/v2/../../devices"}`, "path must not contain '..'"},
+		{"fortios_proxy", `{"serial":"FGT1","path":"/api/v2/%2e%2e/devices"}`, "path must not contain '..'"},
+		{"fortios_proxy", `{"serial":"FGT1","path":"/api/v2/%252e%252e/devices"}`, "path must not contain '..'"},
+		{"fortios_proxy", `{"serial":"FGT1","path":"/api/v2//monitor/x"}`, "path must not contain '//'"},
+		{"fortios_proxy", `{"serial":"FGT1","path":"https://evil.example/api/v2/x"}`, "path"},
+		{"fortios_proxy", `{"serial":"FGT1","path":"/api/v2/monitor/x?vdom=root"}`, "path must not contain a query string"},
+		{"fortios_proxy", `{"serial":"FGT1","path":"/api/v2/monitor/x%3Fa=b"}`, "path must not contain a query string"},
+		{"fortios_proxy", `{"serial":"FGT1","path":"/api/v1/x/y/z"}`, "path must be a FortiOS REST path under /api/v2/"},
+		{"fortios_proxy", `{"serial":"FGT1","path":"/api/v2/monitor/x","method":"PATCH"}`, `method must be one of "GET", "POST", "PUT", "DELETE"`},
+		{"fortios_proxy", `{"serial":"FGT1","path":"/api/v2/monitor/x","vdom":"root&x=1"}`, "vdom must be a VDOM name"},
+		{"fortios_proxy", `{"serial":"FGT1","path":"/api/v2/monitor/x","query":{"a b":"1"}}`, "query.a b must be a query parameter name"},
+		{"fortios_proxy", `{"serial":"FGT1","path":"/api/v2/monitor/x","body":{"a":1}}`, "body is only allowed with POST or PUT"},
+		{"fortios_proxy", `{"serial":"FGT1","path":"/api/v2/monitor/x","body":"text"}`, "body must be an object, not string"},
+	}
+	for _, c := range cases {
+		res := call(t, byName(defs, c.tool), c.args)
+		if !res.IsError || !strings.Contains(text(res), c.want) {
+			t.Errorf("%s(%s): isError=%v %q; want it to contain %q", c.tool, c.args, res.IsError, text(res), c.want)
+		}
+	}
+	if n := api.calls.Load(); n != 0 {
+		t.Fatalf("bad input caused %d upstream calls", n)
+	}
+}
+
+func TestWritesAreRefusedWithoutApprovalAndInReadOnlyMode(t *testing.T) {
+	api := &countingAPI{}
+	for _, ro := range []bool{false, true} {
+		proxy := byName(FortiGateCloudTools(api, Options{ReadOnly: ro}), "fortios_proxy")
+		for _, m := range []string{"POST", "PUT", "DELETE"} {
+			res := call(t, proxy, `{"serial":"FGT1","path":"/api/v2/cmdb/firewall/address","method":"`+m+`","body":{"name":"x"}}`)
+			if m == "DELETE" {
+				res = call(t, proxy, `{"serial":"FGT1","path":"/api/v2/cmdb/firewall/address/x","method":"DELETE"}`)
+			}
+			want := "approval"
+			if ro {
+				want = "read-only mode"
+			}
+			if !res.IsError || !strings.Contains(text(res), want) {
+				t.Errorf("readOnly=%v %s: %q", ro, m, text(res))
+			}
+		}
+	}
+	if api.calls.Load() != 0 {
+		t.Fatalf("a refused write reached upstream")
+	}
+}
+
+func TestListDevicesFiltersAndPages(t *testing.T) {
+	api := &countingAPI{devices: fleet(1200)}
+	ld := byName(FortiGateCloudTools(api, Options{MaxResultBytes: 1 << 20}), "list_devices")
+	var out DeviceList
+	res := call(t, ld, `{"model":"60f","firmware":"7.4","tunnel_alive":true,"limit":10,"fields":["name"]}`)
+	if res.IsError {
+		t.Fatal(text(res))
+	}
+	_ = json.Unmarshal(res.StructuredContent.(json.RawMessage), &out)
+	// 400 are 60F on 7.4.3 (i%3==0); of those, tunnel down when i%4==0 → i%12==0: 100 → 300 match.
+	if out.Total != 300 || out.Returned != 10 || !out.Truncated || out.NextOffset == nil || *out.NextOffset != 10 {
+		t.Fatalf("got %+v", out)
+	}
+	for _, d := range out.Devices {
+		if len(d) != 2 || d["sn"] == nil || d["name"] == nil {
+			t.Fatalf("fields not applied: %v", d)
+		}
+	}
+	api.calls.Store(0)
+	res = call(t, ld, `{"limit":5,"offset":1198}`)
+	out = DeviceList{}
+	_ = json.Unmarshal(res.StructuredContent.(json.RawMessage), &out)
+	if out.Total != 1200 || out.Returned != 2 || out.Truncated || out.NextOffset != nil || api.calls.Load() != 1 {
+		t.Fatalf("last page: %+v calls %d", out, api.calls.Load())
+	}
+}
+
+func TestListDevicesStaysWithinResultBudget(t *testing.T) {
+	api := &countingAPI{devices: fleet(1000)}
+	ld := byName(FortiGateCloudTools(api, Options{MaxResultBytes: 8192}), "list_devices")
+	res := call(t, ld, `{"limit":1000}`)
+	sc := res.StructuredContent.(json.RawMessage)
+	var out DeviceList
+	_ = json.Unmarshal(sc, &out)
+	if len(sc) > 8192 || !out.Truncated || out.NextOffset == nil || *out.NextOffset != out.Returned {
+		t.Fatalf("len %d, %+v", len(sc), out)
+	}
+}
+
+func TestFortiOSProxyRedactsAndCuts(t *testing.T) {
+	big := `{"http_method":"GET","results":[` + strings.Repeat(`{"name":"a","password":"ENC c2VjcmV0"},`, 5000) + `{"name":"z"}],"status":"success"}`
+	api := &countingAPI{proxy: func(r fortigatecloud.ProxyRequest) (*fortigatecloud.ProxyResponse, error) {
+		if r.Path != "/api/v2/cmdb/system/admin" || r.Query.Get("vdom") != "root" || r.Method != "GET" {
+			return nil, fmt.Errorf("unexpected request %+v", r)
+		}
+		return &fortigatecloud.ProxyResponse{Status: 200, Body: []byte(big), FortiOS: true}, nil
+	}}
+	proxy := byName(FortiGateCloudTools(api, Options{MaxResultBytes: 16384}), "fortios_proxy")
+	res := call(t, proxy, `{"serial":"FGT1","path":"api/v2/cmdb/system/admin","vdom":"root"}`)
+	if res.IsError {
+		t.Fatal(text(res))
+	}
+	sc := res.StructuredContent.(json.RawMessage)
+	if len(sc) > 16384 || bytes.Contains(sc, []byte("c2VjcmV0")) || !bytes.Contains(sc, []byte(`"truncated":true`)) {
+		t.Fatalf("len %d: %.300s", len(sc), sc)
+	}
+}
+
+// TestEveryToolStatesItsAnnotations: clients auto-run tools marked read-only, so every tool must
+// state every hint (style.md; github-mcp-server does the same).
+func TestEveryToolStatesItsAnnotations(t *testing.T) {
+	for _, d := range Inventory(Services{FortiGateCloud: &countingAPI{}}, Options{}) {
+		raw, _ := json.Marshal(d.Tool)
+		var tool struct {
+			Annotations map[string]any `json:"annotations"`
+		}
+		_ = json.Unmarshal(raw, &tool)
+		for _, h := range []string{"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"} {
+			if _, ok := tool.Annotations[h].(bool); !ok {
+				t.Errorf("%s does not state %s", d.Spec.Name, h)
+			}
+		}
+		if d.Spec.Toolset == "" || d.Tool.Description == "" || d.Spec.Title == "" {
+			t.Errorf("%s lacks a toolset, title or description", d.Spec.Name)
+		}
+	}
+}
+
+func TestReadOnlyKeepsOnlyReadsAndMixedTools(t *testing.T) {
+	for _, d := range Inventory(Services{FortiGateCloud: &countingAPI{}}, Options{ReadOnly: true}) {
+		if !d.Spec.Hints.ReadOnly && !d.Spec.Mixed {
+			t.Errorf("%s offered in read-only mode", d.Spec.Name)
+		}
+	}
+}
+
+// TestSchemaSnapshots compares every tool's advertised definition with its golden file; run with
+// UPDATE_SNAPSHOTS=1 to rewrite them after an intended change.
+func TestSchemaSnapshots(t *testing.T) {
+	total := 0
+	for _, d := range Inventory(Services{FortiGateCloud: &countingAPI{}}, Options{}) {
+		got, err := json.MarshalIndent(d.Tool, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(got)
+		got = append(got, '\n')
+		file := filepath.Join("testdata", "schemas", d.Spec.Name+".json")
+		if os.Getenv("UPDATE_SNAPSHOTS") == "1" {
+			if err := os.WriteFile(file, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatalf("%s: no snapshot (run UPDATE_SNAPSHOTS=1 go test ./tools/): %v", d.Spec.Name, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: advertised definition changed; if intended, run UPDATE_SNAPSHOTS=1 go test ./tools/ and review the diff\n got: %s", d.Spec.Name, got)
+		}
+		var schema struct {
+			InputSchema struct {
+				Type                 string `json:"type"`
+				AdditionalProperties *bool  `json:"additionalProperties"`
+			} `json:"inputSchema"`
+			OutputSchema struct {
+				Type string `json:"type"`
+			} `json:"outputSchema"`
+		}
+		_ = json.Unmarshal(got, &schema)
+		if schema.InputSchema.Type != "object" || schema.InputSchema.AdditionalProperties == nil || *schema.InputSchema.AdditionalProperties || schema.OutputSchema.Type != "object" {
+			t.Errorf("%s: input schema must be a closed object and output an object: %+v", d.Spec.Name, schema)
+		}
+	}
+	// tools/list costs context on every conversation: keep it lean.
+	if total > 8000 {
+		t.Errorf("tool definitions total %d bytes; keep descriptions short", total)
+	}
+}
