@@ -31,7 +31,9 @@ type transportCase struct {
 }
 
 var transports = []transportCase{
-	{"stdio", func(t *testing.T, w *world, p string, args ...string) *server { return startStdio(t, w.env(), p, args...) }},
+	{"stdio", func(t *testing.T, w *world, p string, args ...string) *server {
+		return startStdio(t, w.env(), p, args...)
+	}},
 	{"http", func(t *testing.T, w *world, p string, args ...string) *server {
 		return startHTTP(t, w.env("FORTICLOUD_MCP_HTTP_TOKEN=caller-secret-token"), p, "caller-secret-token", args...)
 	}},
