@@ -110,6 +110,9 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	st := server.NewStdioServer(s.MCP)
 	st.SetErrorLogger(log.New(&slogWriter{s.logger}, "", 0))
+	// Tool calls wait on upstream round trips, not CPU: more workers than mcp-go's 5 let an agent's
+	// parallel calls overlap.
+	server.WithWorkerPoolSize(32)(st)
 	if err := st.Listen(ctx, in, out); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("stdio: %w", err)
 	}
