@@ -26,22 +26,22 @@ type monCtx struct {
 type monitorFunc func(c *monCtx) (any, *fosError)
 
 var monitorEndpoints = map[string]monitorFunc{
-	"system/status":                         monSystemStatus,
-	"system/resource/usage":                 monResourceUsage,
-	"system/interface":                      monInterface,
-	"system/ha-peer":                        monHAPeer,
-	"system/ha-checksums":                   monHAChecksums,
-	"system/ha-statistics":                  monHAStatistics,
-	"license/status":                        monLicense,
-	"router/ipv4":                           monRouterIPv4,
-	"vpn/ipsec":                             monIPsec,
-	"firewall/policy":                       monFirewallPolicy,
+	"system/status":                          monSystemStatus,
+	"system/resource/usage":                  monResourceUsage,
+	"system/interface":                       monInterface,
+	"system/ha-peer":                         monHAPeer,
+	"system/ha-checksums":                    monHAChecksums,
+	"system/ha-statistics":                   monHAStatistics,
+	"license/status":                         monLicense,
+	"router/ipv4":                            monRouterIPv4,
+	"vpn/ipsec":                              monIPsec,
+	"firewall/policy":                        monFirewallPolicy,
 	"fortiguard/service-communication-stats": monFortiGuardStats,
-	"system/firmware":                       monFirmware,
-	"user/firewall":                         monUserFirewall,
-	"user/banned":                           monUserBanned,
-	"log/current-disk-usage":                monDiskUsage,
-	"system/time":                           monSystemTime,
+	"system/firmware":                        monFirmware,
+	"user/firewall":                          monUserFirewall,
+	"user/banned":                            monUserBanned,
+	"log/current-disk-usage":                 monDiskUsage,
+	"system/time":                            monSystemTime,
 }
 
 func badParam(name, val string) *fosError {

@@ -136,8 +136,8 @@ var addressSpec = &tableSpec{
 			"color", int64(0), "list", []object{}, "tagging", []object{}, "allow-routing", "disable", "fabric-object", "disable")
 	},
 	enums: map[string][]string{
-		"type":     {"ipmask", "iprange", "fqdn", "geography", "wildcard", "dynamic", "interface-subnet", "mac"},
-		"sub-type": {"sdn", "clearpass-spt", "fsso", "rsso", "ems-tag", "fortivoice-tag", "fortinac-tag", "swc-tag", "device-identification", "external-resource", "obsolete"},
+		"type":          {"ipmask", "iprange", "fqdn", "geography", "wildcard", "dynamic", "interface-subnet", "mac"},
+		"sub-type":      {"sdn", "clearpass-spt", "fsso", "rsso", "ems-tag", "fortivoice-tag", "fortinac-tag", "swc-tag", "device-identification", "external-resource", "obsolete"},
 		"allow-routing": enable, "fabric-object": enable,
 	},
 	refs:   map[string][]string{"associated-interface": {"system/interface"}},

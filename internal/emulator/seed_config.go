@@ -22,7 +22,7 @@ type sitePlan struct {
 	wanIP    string
 	wanBits  int
 	wanGW    string
-	wan2     string // second WAN (DHCP), "" when none
+	wan2     string               // second WAN (DHCP), "" when none
 	lanIntfs map[string][]lanIntf // per VDOM: internal interfaces with addresses
 	vdomWAN  map[string]wanLeg    // per VDOM: its egress interface
 }
@@ -34,7 +34,9 @@ type lanIntf struct {
 
 type wanLeg struct{ intf, gw string }
 
-func (p *sitePlan) subnet(third int) string { return fmt.Sprintf("%d.%d.%d.0/24", p.lanA, p.lanB, third) }
+func (p *sitePlan) subnet(third int) string {
+	return fmt.Sprintf("%d.%d.%d.0/24", p.lanA, p.lanB, third)
+}
 
 func sizeOf(s modelSpec) string {
 	switch s.number {
