@@ -202,4 +202,3 @@ func (h *harness) findDevice(pred func(Device) bool) Device {
 }
 
 func reachable(d Device) bool { return d.SN != "" && d.Management && d.TunnelAlive }
-
