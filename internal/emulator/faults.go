@@ -11,15 +11,19 @@ import (
 // Fault makes matching requests misbehave. Faults are checked before routing,
 // in the order they were injected; the first match applies.
 type Fault struct {
-	Service         string        // "" any, or "iam", "fortigatecloud", "fortios"
-	Method          string        // "" any
-	PathPrefix      string        // "" any; matched against the URL path
-	Latency         time.Duration // delay before answering; stops waiting when the client goes away
-	Status          int           // non-zero: answer with this status instead of the real handler
-	Body            string        // body for Status (default: a body shaped like that service's errors)
-	RetryAfter      string        // Retry-After header value sent with Status (e.g. for 429)
-	Times           int           // how many matching requests it affects; 0 = until cleared
-	ResetConnection bool          // close the connection without a response
+	Service    string        // "" any, or "iam", "fortigatecloud", "fortios"
+	Method     string        // "" any
+	PathPrefix string        // "" any; matched against the URL path
+	Latency    time.Duration // delay before answering; stops waiting when the client goes away
+	Status     int           // non-zero: answer with this status instead of the real handler
+	Body       string        // body for Status (default: a body shaped like that service's errors)
+	RetryAfter string        // Retry-After header value sent with Status (e.g. for 429)
+	Times      int           // how many matching requests it affects; 0 = until cleared
+	// ResetConnection closes the connection without a response. Note that
+	// Go's transport retries an idempotent request (GET, PUT, DELETE) once
+	// when it fails on a reused keep-alive connection, so with Times 1 such
+	// a client may never see the reset.
+	ResetConnection bool
 }
 
 type faultEntry struct {
