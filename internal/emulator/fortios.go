@@ -57,7 +57,7 @@ func parseProxyPath(escaped string) (sn string, segs []string, err error) {
 				return "", nil, errBadPath
 			}
 		}
-		if strings.Contains(s, "/") && i != len(raw)-1 {
+		if strings.Contains(s, "/") && (i == 0 || i != len(raw)-1) {
 			return "", nil, errBadPath
 		}
 		out = append(out, s)
