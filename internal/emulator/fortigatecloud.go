@@ -84,7 +84,8 @@ func (e *Emulator) authorizeFGC(w http.ResponseWriter, r *http.Request) (caller,
 		return caller{}, false
 	}
 	if c.legacy {
-		noteCaller(r, "", c.user)
+		_, userName, _ := strings.Cut(c.user, "/") // grants key legacy logins by "account/user"
+		noteCaller(r, "", userName)
 		return c, true
 	}
 	noteCaller(r, c.clientID, c.user)

@@ -458,6 +458,22 @@ func emptyValue(v any) bool {
 	return false
 }
 
+// missingAttr is the CLI's refusal to save an object without a mandatory
+// attribute: "Attribute 'schedule' MUST be set." with return code -56 (public
+// third-party CLI captures; the HTTP status is [inf]).
+func missingAttr(attr string) *fosError {
+	return cliError(500, -56, fmt.Sprintf("Attribute '%s' MUST be set.", attr))
+}
+
+func checkRequired(s *tableSpec, row object) *fosError {
+	for _, attr := range s.required {
+		if emptyValue(mustGet(row, attr)) {
+			return missingAttr(attr)
+		}
+	}
+	return nil
+}
+
 // create adds a row (POST on a table). It returns the new key.
 func (f *fortiOS) create(s *tableSpec, vdom string, body map[string]any) (any, *fosError) {
 	rows := f.rows(s, vdom)
@@ -507,11 +523,9 @@ func (f *fortiOS) create(s *tableSpec, vdom string, body map[string]any) (any, *
 		f.uuidIdx++
 		row.set("uuid-idx", f.uuidIdx)
 	}
-	for _, attr := range s.required {
-		if emptyValue(mustGet(row, attr)) {
-			return nil, &fosError{status: 500, code: -651, mkey: key,
-				cli: fmt.Sprintf("%s can not be empty\nCommand fail. Return code -651\n", attr)}
-		}
+	if err := checkRequired(s, row); err != nil {
+		err.mkey = key
+		return nil, err
 	}
 	if s.check != nil {
 		if err := s.check(f, vdom, &row, true); err != nil {
@@ -572,11 +586,9 @@ func (f *fortiOS) update(s *tableSpec, vdom, key string, body map[string]any) (a
 		err.mkey = curKey
 		return nil, err
 	}
-	for _, attr := range s.required {
-		if emptyValue(mustGet(work, attr)) {
-			return nil, &fosError{status: 500, code: -651, mkey: curKey,
-				cli: fmt.Sprintf("%s can not be empty\nCommand fail. Return code -651\n", attr)}
-		}
+	if err := checkRequired(s, work); err != nil {
+		err.mkey = curKey
+		return nil, err
 	}
 	if s.check != nil {
 		if err := s.check(f, vdom, &work, false); err != nil {
@@ -780,7 +792,7 @@ func checkStatic(f *fortiOS, vdom string, rowp *object, create bool) *fosError {
 		return parseFail("weight", strconv.FormatInt(w, 10))
 	}
 	if row.str("blackhole") != "enable" && row.str("device") == "" && len(refNames(mustGet(row, "sdwan-zone"))) == 0 {
-		return &fosError{status: 500, code: -651, cli: "device can not be empty\nCommand fail. Return code -651\n"}
+		return missingAttr("device")
 	}
 	return nil
 }
@@ -824,7 +836,7 @@ func checkPhase1(f *fortiOS, vdom string, rowp *object, create bool) *fosError {
 		}
 	}
 	if row.str("authmethod") == "psk" && row.str("psksecret") == "" {
-		return &fosError{status: 500, code: -651, cli: "psksecret can not be empty\nCommand fail. Return code -651\n"}
+		return missingAttr("psksecret")
 	}
 	if create && find(*f.tables[""][interfaceSpec.key], interfaceSpec, row.str("name")) >= 0 {
 		// The tunnel would clash with an interface of the same name.

@@ -117,7 +117,7 @@ var policySpec = &tableSpec{
 		"srcaddr": {"firewall/address", "firewall/addrgrp"}, "dstaddr": {"firewall/address", "firewall/addrgrp"},
 		"service": {"@service"},
 	},
-	required: []string{"srcintf", "dstintf", "srcaddr", "dstaddr", "service"},
+	required: []string{"srcintf", "dstintf", "srcaddr", "dstaddr", "service", "schedule"},
 	check: func(f *fortiOS, vdom string, row *object, create bool) *fosError {
 		if len(row.str("name")) > 35 {
 			return cliError(500, -1, "invalid length of value")
@@ -220,7 +220,7 @@ var adminSpec = &tableSpec{
 		return obj("name", "", "q_origin_key", "", "wildcard", "disable", "remote-auth", "disable", "remote-group", "",
 			"password", "", "peer-auth", "disable", "trusthost1", "0.0.0.0 0.0.0.0", "trusthost2", "0.0.0.0 0.0.0.0",
 			"trusthost3", "0.0.0.0 0.0.0.0", "ip6-trusthost1", "::/0", "accprofile", "", "allow-remove-admin-session", "enable",
-			"comments", "", "vdom", []object{}, "ssh-public-key1", "", "ssh-public-key2", "", "ssh-public-key3", "",
+			"comments", "", "vdom", refs(f.mgmtVDOM), "ssh-public-key1", "", "ssh-public-key2", "", "ssh-public-key3", "",
 			"schedule", "", "password-expire", "0000-00-00 00:00:00", "force-password-change", "disable",
 			"two-factor", "disable", "fortitoken", "", "email-to", "", "sms-phone", "", "guest-auth", "disable")
 	},
@@ -230,7 +230,7 @@ var adminSpec = &tableSpec{
 	refs:     map[string][]string{"vdom": {"@vdom"}, "accprofile": {"@accprofile"}},
 	ipmask:   []string{"trusthost1", "trusthost2", "trusthost3"},
 	secrets:  []string{"password", "ssh-public-key1", "ssh-public-key2", "ssh-public-key3"},
-	required: []string{"accprofile", "vdom"},
+	required: []string{"accprofile", "vdom"}, // vdom defaults to the management VDOM
 }
 
 // phase1Spec: cmdb/vpn.ipsec/phase1-interface (fortios-and-faz-data.md §2.20).

@@ -224,7 +224,7 @@ func TestCmdbErrors(t *testing.T) {
 		{"missing reference", "POST", pol, with("dstaddr", []any{map[string]any{"name": "branch-net"}}), 500, -651,
 			"node_check_object fail! for name branch-net\n\nvalue parse error before 'branch-net'\nCommand fail. Return code -651\n"},
 		{"unknown service", "POST", pol, with("service", []any{map[string]any{"name": "NOPE"}}), 500, -651, ""},
-		{"empty srcaddr", "POST", pol, with("srcaddr", []any{}), 500, -651, "srcaddr can not be empty"},
+		{"empty srcaddr", "POST", pol, with("srcaddr", []any{}), 500, -56, "Attribute 'srcaddr' MUST be set.\nCommand fail. Return code -56\n"},
 		{"group name on the address table", "DELETE", addr + "/internal-nets", nil, 404, -3, ""},
 		{"group in use", "DELETE", "api/v2/cmdb/firewall/addrgrp/internal-nets", nil, 500, -23, "The entry is used by other"},
 		{"physical port", "DELETE", "api/v2/cmdb/system/interface/" + wan, nil, 500, -651, ""},

@@ -64,15 +64,6 @@ func (o *object) set(k string, v any) {
 	*o = append(*o, field{k, v})
 }
 
-func (o *object) del(k string) {
-	for i := range *o {
-		if (*o)[i].k == k {
-			*o = append((*o)[:i], (*o)[i+1:]...)
-			return
-		}
-	}
-}
-
 func (o object) clone() object {
 	c := make(object, len(o))
 	for i, f := range o {

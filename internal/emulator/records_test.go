@@ -18,8 +18,9 @@ func TestRecords(t *testing.T) {
 	h.do("POST", iamTokenPath, jsonHdr(), map[string]string{"grant_type": "refresh_token", "client_id": "fortigatecloud",
 		"refresh_token": m["refresh_token"].(string)})
 	h.do("GET", "/nowhere?token="+tok, nil, nil)
-	h.do("POST", "/forticloudapi/v1/auth", jsonHdr(), map[string]string{"accountId": DemoAccountID,
-		"userName": DemoAccountUser, "password": DemoAccountPassword})
+	legacy := h.do("POST", "/forticloudapi/v1/auth", jsonHdr(), map[string]string{"accountId": DemoAccountID,
+		"userName": DemoAccountUser, "password": DemoAccountPassword}).json(t)["access_token"].(string)
+	h.do("GET", "/forticloudapi/v1/devices/"+d.SN, bearer(legacy), nil)
 
 	want := []Request{
 		{Service: "iam", Method: "POST", Path: iamTokenPath, Status: 200, ClientID: "fortigatecloud", User: DemoAPIUsername},
@@ -28,6 +29,7 @@ func TestRecords(t *testing.T) {
 		{Service: "iam", Method: "POST", Path: iamTokenPath, Status: 200, ClientID: "fortigatecloud", User: DemoAPIUsername},
 		{Service: "", Method: "GET", Path: "/nowhere", Status: 404},
 		{Service: "fortigatecloud", Method: "POST", Path: "/forticloudapi/v1/auth", Status: 200, User: DemoAccountUser},
+		{Service: "fortigatecloud", Method: "GET", Path: "/forticloudapi/v1/devices/" + d.SN, Status: 200, User: DemoAccountUser},
 	}
 	got := h.e.Requests()
 	if len(got) != len(want) || h.e.RequestCount() != len(want) {
@@ -45,7 +47,7 @@ func TestRecords(t *testing.T) {
 	}
 	// Records never hold tokens or passwords.
 	b, _ := json.Marshal(got)
-	for _, secret := range []string{tok, m["refresh_token"].(string), DemoAPIPassword, DemoAccountPassword} {
+	for _, secret := range []string{tok, m["refresh_token"].(string), legacy, DemoAPIPassword, DemoAccountPassword} {
 		if strings.Contains(string(b), secret) {
 			t.Errorf("records contain a secret: %s", b)
 		}
