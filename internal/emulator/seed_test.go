@@ -116,9 +116,16 @@ var cmdbPaths = []string{"firewall/policy", "firewall/address", "firewall/addrgr
 func TestFleetSmoke(t *testing.T) {
 	h := start(t, Options{})
 	tok := h.demoToken()
+	nonEmpty := map[string]int{} // monitor path → devices with something to report
 	for _, d := range h.e.Devices() {
 		if !reachable(d) {
 			continue
+		}
+		for _, p := range []string{"user/banned", "user/firewall", "system/ha-peer", "vpn/ipsec"} {
+			_, env := h.fosJSON(tok, "GET", d.SN, "api/v2/monitor/"+p, nil)
+			if len(env["results"].([]any)) > 0 {
+				nonEmpty[p]++
+			}
 		}
 		for _, p := range monitorPaths {
 			st, body := h.fos(tok, "GET", d.SN, "api/v2/monitor/"+p+"?vdom=*", nil)
@@ -164,6 +171,12 @@ func TestFleetSmoke(t *testing.T) {
 		res, _ := st["results"].(map[string]any)
 		if d.versionAtLeast(6, 4) && res["hostname"] != gl["results"].(map[string]any)["hostname"] {
 			t.Errorf("%s: status hostname %v, global %v", d.Name, res["hostname"], gl["results"])
+		}
+	}
+	// The demo world has something to show on each of these.
+	for p, min := range map[string]int{"user/banned": 5, "user/firewall": 4, "system/ha-peer": 2, "vpn/ipsec": 40} {
+		if nonEmpty[p] < min {
+			t.Errorf("%s: %d devices report something, want at least %d", p, nonEmpty[p], min)
 		}
 	}
 }
