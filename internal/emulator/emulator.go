@@ -63,6 +63,7 @@ type Emulator struct {
 	legacy   map[legacyKey]string // → password
 	lockouts map[string]*lockState
 	tokens   tokenStore
+	issued   []string // every token issued, for IssuedTokens
 	devices  []*deviceState
 	bySN     map[string]*deviceState
 

@@ -192,7 +192,24 @@ func (e *Emulator) newGrantLocked(user, clientID string, legacy bool, now time.T
 		accessExp: now.Add(ttl), refreshExp: now.Add(e.opts.RefreshTokenTTL), ttl: ttl,
 	}
 	e.tokens.issue(g)
+	e.issued = append(e.issued, g.access, g.refresh)
+	if len(e.issued) > maxIssuedHistory {
+		e.issued = append([]string(nil), e.issued[len(e.issued)-maxIssuedHistory*3/4:]...)
+	}
 	return g
+}
+
+// maxIssuedHistory bounds IssuedTokens in long sandbox sessions.
+const maxIssuedHistory = 10_000
+
+// IssuedTokens returns every access and refresh token issued since New (the
+// most recent 10,000), revoked and expired ones included, so that tests can
+// check none of them leaks into results or logs. It returns secrets: never
+// log it.
+func (e *Emulator) IssuedTokens() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.issued...)
 }
 
 // RevokeTokens invalidates every issued access and refresh token, as if the

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -50,6 +51,12 @@ func TestRecords(t *testing.T) {
 	for _, secret := range []string{tok, m["refresh_token"].(string), legacy, DemoAPIPassword, DemoAccountPassword} {
 		if strings.Contains(string(b), secret) {
 			t.Errorf("records contain a secret: %s", b)
+		}
+	}
+	issued := h.e.IssuedTokens()
+	for _, tk := range []string{tok, m["refresh_token"].(string), legacy} {
+		if !slices.Contains(issued, tk) {
+			t.Errorf("IssuedTokens lacks a token it issued")
 		}
 	}
 	if h.e.TokenGrants("fortigatecloud") != 2 || h.e.PasswordGrants("fortigatecloud") != 1 || h.e.RefreshGrants("fortigatecloud") != 1 {
