@@ -102,7 +102,7 @@ func TestListsToolsAndCallsThem(t *testing.T) {
 				t.Errorf("%s: input schema %v", tool.Name, schema)
 			}
 			a := tool.Annotations
-			if a == nil || a.ReadOnlyHint == nil && tool.Name == "list_devices" || a.DestructiveHint == nil || a.OpenWorldHint == nil {
+			if a == nil || a.DestructiveHint == nil || a.OpenWorldHint == nil {
 				t.Errorf("%s: annotations %+v", tool.Name, a)
 			}
 		}
