@@ -28,9 +28,6 @@ func FortiGateCloudTools(api FortiGateCloudAPI, opts Options) []Definition {
 	}
 }
 
-// deviceFields are the FortiGate Cloud device fields (forticloud-api.md §3.2).
-var deviceFields = []string{"sn", "name", "model", "firmwareVersion", "tunnelAlive", "management", "initialized", "ip", "timeZone", "contractEndTime", "subAccountOid", "latitude", "longitude", "trial"}
-
 // ListDevicesArgs are list_devices' arguments.
 type ListDevicesArgs struct {
 	Limit       int      `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=50" jsonschema_description:"Most devices to return (1-1000; default 50)."`
