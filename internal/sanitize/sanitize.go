@@ -5,18 +5,19 @@ package sanitize
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // String drops control characters (keeping tab and newline), zero-width and bidirectional
-// formatting characters, and Unicode tag characters. Clean strings are returned unchanged without
-// allocating.
+// formatting characters, and Unicode tag characters, and replaces invalid UTF-8 with U+FFFD.
+// Clean strings are returned unchanged without allocating.
 func String(s string) string {
-	clean := true
+	clean := utf8.ValidString(s)
 	for _, r := range s {
-		if drop(r) {
-			clean = false
+		if !clean {
 			break
 		}
+		clean = !drop(r)
 	}
 	if clean {
 		return s
