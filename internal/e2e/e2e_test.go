@@ -37,6 +37,9 @@ var transports = []transportCase{
 	{"http", func(t *testing.T, w *world, p string, args ...string) *server {
 		return startHTTP(t, w.env("FORTICLOUD_MCP_HTTP_TOKEN=caller-secret-token"), p, "caller-secret-token", args...)
 	}},
+	{"http-stateless", func(t *testing.T, w *world, p string, args ...string) *server {
+		return startHTTP(t, w.env(), p, "", append(args, "--http-stateless")...)
+	}},
 }
 
 func eachTransport(t *testing.T, f func(t *testing.T, w *world, s *server)) {
