@@ -289,13 +289,19 @@ func (a *apiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "ok:"+tok)
 }
 
-func TestTransportRetriesOnceAfter401WithFreshToken(t *testing.T) {
+// transportFixture wires a Transport to a fake IAM and an API that refuses the given tokens.
+func transportFixture(t *testing.T, refuse map[string]bool, body401 string) (*fakeIAM, *apiServer, *httptest.Server, *http.Client) {
+	t.Helper()
 	iam := &fakeIAM{expiresIn: 3600, password: "pw"}
 	src, _ := newTestSource(t, iam, "pw")
-	api := &apiServer{refuse: map[string]bool{"access-1": true}, body401: `{"error":"invalid_token"}`}
+	api := &apiServer{refuse: refuse, body401: body401}
 	srv := httptest.NewServer(api)
-	defer srv.Close()
-	hc := &http.Client{Transport: &Transport{Source: src}}
+	t.Cleanup(srv.Close)
+	return iam, api, srv, &http.Client{Transport: &Transport{Source: src}}
+}
+
+func TestTransportRetriesOnceAfter401WithFreshToken(t *testing.T) {
+	_, api, srv, hc := transportFixture(t, map[string]bool{"access-1": true}, `{"error":"invalid_token"}`)
 
 	resp, err := hc.Post(srv.URL, "application/json", strings.NewReader(`{"x":1}`))
 	if err != nil {
@@ -312,12 +318,7 @@ func TestTransportRetriesOnceAfter401WithFreshToken(t *testing.T) {
 }
 
 func TestTransportDoesNotLoopOnRepeated401(t *testing.T) {
-	iam := &fakeIAM{expiresIn: 3600, password: "pw"}
-	src, _ := newTestSource(t, iam, "pw")
-	api := &apiServer{refuse: map[string]bool{"*": true}, body401: `{"error":"invalid_token"}`}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	hc := &http.Client{Transport: &Transport{Source: src}}
+	_, api, srv, hc := transportFixture(t, map[string]bool{"*": true}, `{"error":"invalid_token"}`)
 	resp, err := hc.Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -329,12 +330,7 @@ func TestTransportDoesNotLoopOnRepeated401(t *testing.T) {
 }
 
 func TestTransportPassesInvalidClientThrough(t *testing.T) {
-	iam := &fakeIAM{expiresIn: 3600, password: "pw"}
-	src, _ := newTestSource(t, iam, "pw")
-	api := &apiServer{refuse: map[string]bool{"*": true}, body401: `{"error":"invalid_client"}`}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	hc := &http.Client{Transport: &Transport{Source: src}}
+	iam, api, srv, hc := transportFixture(t, map[string]bool{"*": true}, `{"error":"invalid_client"}`)
 	resp, err := hc.Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)

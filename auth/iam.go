@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/forticloud-mcp/forticloud-mcp/internal/upstream"
+
 	"golang.org/x/oauth2"
 )
 
@@ -78,7 +80,7 @@ func (g *iamGrantor) wrap(op string, err error) error {
 		if re.Response != nil {
 			e.Status = re.Response.StatusCode
 		}
-		e.Code, e.Description = re.ErrorCode, clip(re.ErrorDescription, 200)
+		e.Code, e.Description = re.ErrorCode, upstream.Clip(re.ErrorDescription, 200)
 		// invalid_grant: wrong or locked credentials; invalid_client: unknown client_id (§1.3).
 		e.Refused = e.Code == "invalid_grant" || e.Code == "invalid_client" || e.Status == http.StatusUnauthorized
 		return e

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/forticloud-mcp/forticloud-mcp/internal/upstream"
 
 	"golang.org/x/oauth2"
 )
@@ -74,7 +77,7 @@ func (g *legacyGrantor) login(ctx context.Context) (*oauth2.Token, error) {
 	decodeErr := json.Unmarshal(raw, &body)
 	if resp.StatusCode != http.StatusOK || body.AccessToken == "" {
 		e := &Error{Issuer: g.describe(), Op: "account login", Status: resp.StatusCode, Code: body.Error,
-			Description: clip(firstNonEmpty(body.ErrorDescription, body.Message), 200)}
+			Description: upstream.Clip(cmp.Or(body.ErrorDescription, body.Message), 200)}
 		e.Refused = resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden
 		if decodeErr != nil && resp.StatusCode == http.StatusOK {
 			e.Err = fmt.Errorf("reply is not a token: %w", decodeErr)
@@ -83,15 +86,6 @@ func (g *legacyGrantor) login(ctx context.Context) (*oauth2.Token, error) {
 	}
 	tok := &oauth2.Token{AccessToken: body.AccessToken, TokenType: body.TokenType, RefreshToken: body.RefreshToken, ExpiresIn: body.ExpiresIn}
 	return tok, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // expired is a time in the past that makes x/oauth2 treat a token as due for refresh.

@@ -136,14 +136,7 @@ func TestListsToolsAndCallsThem(t *testing.T) {
 			t.Errorf("text rendering %q", resultText(res)[:40])
 		}
 
-		// A reachable device: tunnel up and managed.
-		var sn string
-		for _, d := range w.em.Devices() {
-			if d.TunnelAlive && d.Management {
-				sn = d.SN
-				break
-			}
-		}
+		sn := w.liveDevice(t)
 		res = s.call(t, "fortios_proxy", map[string]any{"serial": sn, "path": "/api/v2/monitor/system/status"})
 		if res.IsError {
 			t.Fatal(resultText(res))
@@ -299,13 +292,7 @@ func TestUpstreamFailuresAreClearToolErrors(t *testing.T) {
 		}
 	}
 	// A FortiOS-level error (unknown object) is FortiOS's answer, passed through with its status.
-	var live string
-	for _, d := range w.em.Devices() {
-		if d.TunnelAlive && d.Management {
-			live = d.SN
-			break
-		}
-	}
+	live := w.liveDevice(t)
 	res := s.call(t, "fortios_proxy", map[string]any{"serial": live, "path": "/api/v2/cmdb/firewall/address/no-such-object"})
 	var pr struct {
 		HTTPStatus int `json:"http_status"`
@@ -370,13 +357,7 @@ func TestWrongPasswordIsNotRetried(t *testing.T) {
 func TestNoSecretsInResultsOrLogs(t *testing.T) {
 	w := newWorld(t)
 	s := startStdio(t, w.env(), "")
-	var live string
-	for _, d := range w.em.Devices() {
-		if d.TunnelAlive && d.Management {
-			live = d.SN
-			break
-		}
-	}
+	live := w.liveDevice(t)
 	var out strings.Builder
 	for _, args := range []struct {
 		tool string

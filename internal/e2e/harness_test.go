@@ -63,6 +63,18 @@ func newWorld(t *testing.T) *world {
 	return &world{em: em, url: url}
 }
 
+// liveDevice returns a demo device the FortiOS proxy can reach (tunnel up, managed).
+func (w *world) liveDevice(t *testing.T) string {
+	t.Helper()
+	for _, d := range w.em.Devices() {
+		if d.TunnelAlive && d.Management {
+			return d.SN
+		}
+	}
+	t.Fatal("the demo fleet has no reachable device")
+	return ""
+}
+
 // env is the environment that points the server at the emulator with the demo API user.
 func (w *world) env(extra ...string) []string {
 	env := []string{

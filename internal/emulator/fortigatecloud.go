@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -165,9 +166,9 @@ var deviceSortKeys = map[string]func(a, b *Device) int{
 	"model":           func(a, b *Device) int { return strings.Compare(a.Model, b.Model) },
 	"firmwareVersion": func(a, b *Device) int { return compareVersions(a.FirmwareVersion, b.FirmwareVersion) },
 	"ip":              func(a, b *Device) int { return strings.Compare(a.IP, b.IP) },
-	"timeZone":        func(a, b *Device) int { return compareFloat(a.TimeZone, b.TimeZone) },
-	"contractEndTime": func(a, b *Device) int { return compareInt(a.ContractEndTime, b.ContractEndTime) },
-	"subAccountOid":   func(a, b *Device) int { return compareInt(a.SubAccountOID, b.SubAccountOID) },
+	"timeZone":        func(a, b *Device) int { return cmp.Compare(a.TimeZone, b.TimeZone) },
+	"contractEndTime": func(a, b *Device) int { return cmp.Compare(a.ContractEndTime, b.ContractEndTime) },
+	"subAccountOid":   func(a, b *Device) int { return cmp.Compare(a.SubAccountOID, b.SubAccountOID) },
 }
 
 func compareVersions(a, b string) int {
@@ -175,28 +176,8 @@ func compareVersions(a, b string) int {
 	b1, b2, b3 := splitVersion(b)
 	for _, d := range [][2]int{{a1, b1}, {a2, b2}, {a3, b3}} {
 		if d[0] != d[1] {
-			return compareInt(int64(d[0]), int64(d[1]))
+			return cmp.Compare(int64(d[0]), int64(d[1]))
 		}
-	}
-	return 0
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func compareFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
 	}
 	return 0
 }

@@ -4,6 +4,7 @@ package fortigatecloud
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -134,7 +135,7 @@ func statusError(op string, resp *http.Response, body []byte) error {
 		if s, ok := eb.Error.(string); ok {
 			e.Code = s
 		}
-		e.Message = upstream.Clip(firstNonEmpty(eb.Description, eb.Message, eb.Detail), 300)
+		e.Message = upstream.Clip(cmp.Or(eb.Description, eb.Message, eb.Detail), 300)
 	} else if len(body) > 0 && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")) {
 		e.Message = upstream.Clip(string(body), 200)
 	}
@@ -154,15 +155,6 @@ func statusError(op string, resp *http.Response, body []byte) error {
 		e.Hint = "FortiGate Cloud failed; try again later"
 	}
 	return e
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // ProxyRequest is one FortiOS REST call through FortiGate Cloud (§3.3). Path must already be
