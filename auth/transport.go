@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 )
@@ -83,4 +84,26 @@ func closeBody(req *http.Request) {
 type readCloser struct {
 	io.Reader
 	io.Closer
+}
+
+// WithToken runs call with a token from src. When refused says the service rejected that token
+// (however the service reports it: FortiFlex answers an expired token with HTTP 200 and a body
+// status of -1, forticloud-api.md §2.1), the token is invalidated and call runs once more with a
+// fresh one. A refusal means the request did nothing, so this is safe for writes too.
+func WithToken[T any](ctx context.Context, src Source, call func(ctx context.Context, token string) (T, error), refused func(T) bool) (T, error) {
+	var zero T
+	tok, err := src.Token(ctx)
+	if err != nil {
+		return zero, err
+	}
+	res, err := call(ctx, tok.AccessToken)
+	if err != nil || !refused(res) {
+		return res, err
+	}
+	src.Invalidate(tok.AccessToken)
+	fresh, err := src.Token(ctx)
+	if err != nil {
+		return res, nil // report the service's refusal, not the login failure
+	}
+	return call(ctx, fresh.AccessToken)
 }

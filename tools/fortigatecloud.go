@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortigatecloud"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortios"
@@ -285,7 +286,14 @@ func fortiosProxy(api FortiGateCloudAPI, opts Options) Definition {
 			body, _ = json.Marshal(in.Body)
 		}
 		if in.Method != http.MethodGet {
-			return nil, opts.refuseWrite(fmt.Sprintf("fortios_proxy %s %s on %s", in.Method, path, in.Serial))
+			action := approval.Action{Tool: "fortios_proxy", Service: fortigatecloud.ServiceName, Target: in.Serial, Method: in.Method,
+				Summary: fmt.Sprintf("FortiOS %s %s on FortiGate %s", in.Method, path, in.Serial), Payload: in.Body}
+			if q.Get("vdom") != "" {
+				action.Summary += " (VDOM " + q.Get("vdom") + ")"
+			}
+			if err := opts.authorizeWrite(ctx, action); err != nil {
+				return nil, err
+			}
 		}
 		resp, err := api.Proxy(ctx, fortigatecloud.ProxyRequest{Serial: in.Serial, Method: in.Method, Path: path, Query: q, Body: body})
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 // URL, or not selected) and contributes no tools.
 type Services struct {
 	FortiGateCloud FortiGateCloudAPI
+	FortiFlex      *FortiFlex
 }
 
 // Inventory returns every tool the configured services offer, filtered for read-only mode, which
@@ -17,6 +18,9 @@ func Inventory(svc Services, opts Options) []Definition {
 	var defs []Definition
 	if svc.FortiGateCloud != nil {
 		defs = append(defs, FortiGateCloudTools(svc.FortiGateCloud, opts)...)
+	}
+	if svc.FortiFlex != nil {
+		defs = append(defs, FortiFlexTools(*svc.FortiFlex, opts)...)
 	}
 	if !opts.ReadOnly {
 		return defs

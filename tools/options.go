@@ -1,11 +1,20 @@
 package tools
 
+import (
+	"context"
+	"errors"
+
+	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
+)
+
 // Options are the server-wide settings tools obey.
 type Options struct {
 	// ReadOnly refuses every write; it wins over everything else.
 	ReadOnly bool
 	// MaxResultBytes caps the JSON a tool returns to the model.
 	MaxResultBytes int
+	// Gate approves writes; nil refuses them all.
+	Gate approval.Gate
 }
 
 func (o Options) budget() int {
@@ -15,11 +24,22 @@ func (o Options) budget() int {
 	return o.MaxResultBytes
 }
 
-// refuseWrite explains why a write cannot run. Human approval for writes is its own piece of work
-// (the approval gate); until it exists every write is refused, and read-only mode names itself.
-func (o Options) refuseWrite(what string) error {
+// authorizeWrite lets a write run only outside read-only mode and after the approval gate says
+// yes. Read-only mode wins over everything.
+func (o Options) authorizeWrite(ctx context.Context, a approval.Action) error {
 	if o.ReadOnly {
-		return &RefusedError{Reason: what + " is a write, and this server runs in read-only mode (--read-only / FORTICLOUD_MCP_READ_ONLY); only reads are allowed"}
+		return &RefusedError{Reason: a.Tool + " " + a.Method + " is a write, and this server runs in read-only mode (--read-only / FORTICLOUD_MCP_READ_ONLY); only reads are allowed"}
 	}
-	return &RefusedError{Reason: what + " is a write; writes need a person's approval, and this server has no approval channel yet, so it refuses every write. Use GET to read"}
+	gate := o.Gate
+	if gate == nil {
+		gate = approval.New(approval.ModeRequired, nil)
+	}
+	if err := gate.Approve(ctx, a); err != nil {
+		var denied *approval.DeniedError
+		if errors.As(err, &denied) {
+			return &RefusedError{Reason: denied.Reason}
+		}
+		return err
+	}
+	return nil
 }

@@ -139,3 +139,17 @@ func errorResult(tool string, err error) *mcp.CallToolResult {
 	}
 	return mcp.NewToolResultError(tool + ": " + err.Error())
 }
+
+// fitList keeps the longest prefix of items whose JSON fits the result budget; it returns the kept
+// items and the offset just after them (start is the offset of items[0]).
+func fitList[T any](items []T, budget, start int) ([]T, int) {
+	size := 256
+	for i, it := range items {
+		b, _ := json.Marshal(it)
+		if size+len(b)+1 > budget && i > 0 {
+			return items[:i], start + i
+		}
+		size += len(b) + 1
+	}
+	return items, start + len(items)
+}

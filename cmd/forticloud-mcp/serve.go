@@ -40,7 +40,14 @@ func (c *serveCmd) Run(ctx context.Context) error {
 			return fmt.Errorf("sandbox: starting the emulator: %w", err)
 		}
 		defer em.Close()
+		// The sandbox's world is new each run, so its idempotency keys must be too.
+		stateDir, err := os.MkdirTemp("", "forticloud-mcp-sandbox-")
+		if err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
+		defer os.RemoveAll(stateDir)
 		cfg = sandboxConfig(cfg, base)
+		cfg.StateDir = stateDir
 		logger.Info("sandbox: every service points at the built-in FortiCloud emulator; nothing leaves this machine", "emulator", base)
 	}
 	if err := cfg.Validate(); err != nil {

@@ -88,6 +88,8 @@ type Config struct {
 	Analyzer       AnalyzerConfig       `embed:""`
 	SOCaaS         SOCaaSConfig         `embed:""`
 
+	Approval         string        `name:"approval" env:"FORTICLOUD_MCP_APPROVAL" default:"required" enum:"required,none" help:"required: a person approves every write; none: writes run unapproved (only where changes are approved elsewhere)." group:"Tools"`
+	StateDir         string        `name:"state-dir" env:"FORTICLOUD_MCP_STATE_DIR" help:"Directory for durable state (idempotency keys); default $XDG_STATE_HOME/forticloud-mcp or ~/.local/state/forticloud-mcp." group:"Tools"`
 	ReadOnly         bool          `name:"read-only" env:"FORTICLOUD_MCP_READ_ONLY" help:"Refuse every write (non-GET FortiOS calls, FortiFlex creation, ...)." group:"Tools"`
 	Toolsets         []string      `name:"toolsets" env:"FORTICLOUD_MCP_TOOLSETS" sep:"," default:"all" help:"Services whose tools to enable: all, or a comma list of fortigatecloud, fortiflex, fortianalyzer, socaas." group:"Tools"`
 	UpstreamTimeout  time.Duration `name:"upstream-timeout" env:"FORTICLOUD_MCP_UPSTREAM_TIMEOUT" default:"30s" help:"Timeout for each upstream HTTP call." group:"Tools"`

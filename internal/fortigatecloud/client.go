@@ -119,7 +119,7 @@ func transportError(op string, err error) error {
 	if asAuth(err, &ae) {
 		return &upstream.Error{Service: ServiceName, Op: op, Err: ae}
 	}
-	return &upstream.Error{Service: ServiceName, Op: op, Err: unwrapURLError(err)}
+	return &upstream.Error{Service: ServiceName, Op: op, Err: upstream.UnwrapURLError(err)}
 }
 
 // statusError turns a FortiGate Cloud error reply into a typed error with a hint.

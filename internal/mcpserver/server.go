@@ -9,12 +9,16 @@ import (
 	"log"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/forticloud-mcp/forticloud-mcp/auth"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/fortiflex"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/idempotency"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortigatecloud"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/upstream"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/version"
@@ -55,13 +59,31 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	} else {
 		logger.Info("service off: not in --toolsets", "service", config.FortiGateCloud)
 	}
-	for _, s := range []string{config.FortiFlex, config.FortiAnalyzer, config.SOCaaS} {
+	if cfg.ToolsetEnabled(config.FortiFlex) {
+		acc := cfg.Access(config.FortiFlex)
+		if acc.Enabled() {
+			src := sourceFor(acc, "flexvm", base, cfg.UpstreamTimeout, logger)
+			hc := &http.Client{Transport: base, Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
+			flex := &tools.FortiFlex{API: fortiflex.New(acc.BaseURL, hc, src), Scope: tools.FlexScope(acc.BaseURL, acc.Username)}
+			store, err := openIdempotency(cfg)
+			if err != nil {
+				logger.Warn("idempotency keys unavailable: flex_create_vm will refuse idempotency_key", "error", err)
+			} else {
+				flex.Idempotency = store
+			}
+			svc.FortiFlex = flex
+			logger.Info("service on", "service", config.FortiFlex, "url", acc.BaseURL)
+		} else {
+			logger.Warn("service off: its tools are not offered", "service", config.FortiFlex, "why", acc.Why)
+		}
+	}
+	for _, s := range []string{config.FortiAnalyzer, config.SOCaaS} {
 		if cfg.ToolsetEnabled(s) {
 			logger.Debug("service has no tools in this version", "service", s)
 		}
 	}
 
-	opts := tools.Options{ReadOnly: cfg.ReadOnly, MaxResultBytes: cfg.MaxResultBytes}
+	opts := tools.Options{ReadOnly: cfg.ReadOnly, MaxResultBytes: cfg.MaxResultBytes, Gate: approval.New(cfg.Approval, logger)}
 	defs := tools.Inventory(svc, opts)
 	if len(defs) == 0 {
 		logger.Warn("no tools are enabled: configure credentials (see README) or run with --sandbox")
@@ -77,6 +99,21 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	)
 	tools.Register(s, defs)
 	return &Server{MCP: s, Tools: defs, logger: logger}, nil
+}
+
+// openIdempotency opens the durable idempotency store in the state directory.
+func openIdempotency(cfg *config.Config) (*idempotency.Store, error) {
+	path := ""
+	if cfg.StateDir != "" {
+		path = filepath.Join(cfg.StateDir, "idempotency.db")
+	} else {
+		p, err := idempotency.DefaultPath()
+		if err != nil {
+			return nil, err
+		}
+		path = p
+	}
+	return idempotency.Open(path)
 }
 
 func authKind(acc config.ServiceAccess) string {

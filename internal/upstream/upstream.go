@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -134,4 +135,13 @@ func Clip(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+// UnwrapURLError drops *url.Error's wrapper, whose text repeats the full request URL.
+func UnwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
