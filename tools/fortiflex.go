@@ -524,4 +524,3 @@ func flexUpdateEntitlement(f FortiFlex, opts Options) Definition {
 
 // FlexScope builds the idempotency scope of one FortiFlex endpoint and API user.
 func FlexScope(baseURL, user string) string { return baseURL + "|" + user }
-
