@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -377,5 +378,67 @@ func TestLegacyAccountLogin(t *testing.T) {
 	_, _ = bad.Token(context.Background())
 	if logins.Load() != 2 {
 		t.Fatalf("%d logins, want 2 (one good, one refused, no retry)", logins.Load())
+	}
+}
+
+func TestTransportRecognisesGzippedInvalidClient(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "pw"}
+	src, _ := newTestSource(t, iam, "pw")
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Encoding", "gzip")
+		w.WriteHeader(http.StatusUnauthorized)
+		zw := gzip.NewWriter(w)
+		_, _ = io.WriteString(zw, `{"error":"invalid_client"}`)
+		_ = zw.Close()
+	}))
+	defer srv.Close()
+	hc := &http.Client{Transport: &Transport{Source: src, Base: &http.Transport{DisableCompression: true}}}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if requests.Load() != 1 || iam.refreshGrants+iam.passwordGrants != 1 {
+		t.Fatalf("gzipped invalid_client caused a retry: requests %d grants %d", requests.Load(), iam.refreshGrants+iam.passwordGrants)
+	}
+}
+
+func TestRefusalIsSharedAcrossClientIDsOfOneUser(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "right"}
+	srv := httptest.NewServer(iam)
+	defer srv.Close()
+	guard := NewRefusalGuard()
+	mk := func(clientID string) *IAMSource {
+		return NewIAMSource(IAMConfig{BaseURL: srv.URL, ClientID: clientID, Username: "U", Password: "wrong-pass", HTTPClient: srv.Client()}, Options{Guard: guard})
+	}
+	for _, id := range []string{"fortigatecloud", "flexvm", "socaas", "FortiAnalyzer"} {
+		if _, err := mk(id).Token(context.Background()); err == nil {
+			t.Fatal("wrong password accepted")
+		}
+	}
+	if iam.passwordGrants != 1 {
+		t.Fatalf("%d password grants across 4 services, want 1 (the IAM lock-out is per account)", iam.passwordGrants)
+	}
+}
+
+func TestRefusedRefreshTokenIsNotReused(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "pw"}
+	src, clock := newTestSource(t, iam, "pw")
+	if _, err := src.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	iam.mu.Lock()
+	iam.refreshRefused, iam.password = true, "changed" // refresh refused, then the login fails too
+	iam.mu.Unlock()
+	clock.Advance(time.Hour)
+	_, _ = src.Token(context.Background())
+	clock.Advance(16 * time.Minute)
+	_, _ = src.Token(context.Background())
+	if iam.refreshGrants != 1 {
+		t.Fatalf("a refused refresh token was sent %d times", iam.refreshGrants)
 	}
 }

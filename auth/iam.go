@@ -45,13 +45,12 @@ type iamGrantor struct {
 	conf *oauth2.Config
 }
 
+func (g *iamGrantor) account() string { return "iam|" + g.cfg.BaseURL + "|" + g.cfg.Username }
+
 func (g *iamGrantor) describe() string { return "FortiCloud IAM (client_id " + g.cfg.ClientID + ")" }
 
 func (g *iamGrantor) ctx(ctx context.Context) context.Context {
-	if g.cfg.HTTPClient != nil {
-		return context.WithValue(ctx, oauth2.HTTPClient, g.cfg.HTTPClient)
-	}
-	return ctx
+	return context.WithValue(ctx, oauth2.HTTPClient, clientOrDefault(g.cfg.HTTPClient))
 }
 
 func (g *iamGrantor) login(ctx context.Context) (*oauth2.Token, error) {

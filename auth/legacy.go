@@ -19,7 +19,7 @@ import (
 // LegacyConfig is a FortiGate Cloud account login (forticloud-api.md §3.1, "legacy scheme"):
 // POST <base>/forticloudapi/v1/auth with {"accountId","userName","password"}.
 type LegacyConfig struct {
-	BaseURL    string // FortiGate Cloud base
+	BaseURL    string // where the login lives: https://www.forticloud.com per §3.1 [doc]
 	AccountID  string
 	UserName   string
 	Password   string
@@ -36,6 +36,10 @@ func NewLegacySource(cfg LegacyConfig, opts Options) *LegacySource {
 type LegacySource struct{ *cachingSource }
 
 type legacyGrantor struct{ cfg LegacyConfig }
+
+func (g *legacyGrantor) account() string {
+	return "legacy|" + g.cfg.BaseURL + "|" + g.cfg.AccountID + "|" + g.cfg.UserName
+}
 
 func (g *legacyGrantor) describe() string { return "FortiGate Cloud account login" }
 
@@ -63,11 +67,7 @@ func (g *legacyGrantor) login(ctx context.Context) (*oauth2.Token, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	client := g.cfg.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := clientOrDefault(g.cfg.HTTPClient).Do(req)
 	if err != nil {
 		return nil, &Error{Issuer: g.describe(), Op: "account login", Err: err}
 	}
@@ -86,6 +86,15 @@ func (g *legacyGrantor) login(ctx context.Context) (*oauth2.Token, error) {
 	}
 	tok := &oauth2.Token{AccessToken: body.AccessToken, TokenType: body.TokenType, RefreshToken: body.RefreshToken, ExpiresIn: body.ExpiresIn}
 	return tok, nil
+}
+
+// clientOrDefault never follows redirects: a redirected POST would carry the password to
+// whatever host the redirect names.
+func clientOrDefault(c *http.Client) *http.Client {
+	if c != nil {
+		return c
+	}
+	return &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 // expired is a time in the past that makes x/oauth2 treat a token as due for refresh.

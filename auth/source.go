@@ -33,6 +33,45 @@ type grantor interface {
 	refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error)
 	// describe names the issuer and client for messages, e.g. "FortiCloud IAM (client_id flexvm)".
 	describe() string
+	// login names the credentials, for the refusal guard (never printed).
+	account() string
+}
+
+// RefusalGuard remembers refused logins per API user across all its client_ids: the IAM's
+// lock-out covers every client_id of the account (forticloud-api.md §1.5 rule 2), so once one
+// service's login is refused, no other service may try the same credentials until the back-off
+// ends. Share one guard between the sources of a process.
+type RefusalGuard struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+	errs  map[string]error
+}
+
+// NewRefusalGuard returns an empty guard.
+func NewRefusalGuard() *RefusalGuard {
+	return &RefusalGuard{until: map[string]time.Time{}, errs: map[string]error{}}
+}
+
+func (g *RefusalGuard) blocked(account string, now time.Time) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if now.Before(g.until[account]) {
+		return g.errs[account]
+	}
+	return nil
+}
+
+func (g *RefusalGuard) refuse(account string, until time.Time, err error) {
+	g.mu.Lock()
+	g.until[account], g.errs[account] = until, err
+	g.mu.Unlock()
+}
+
+func (g *RefusalGuard) clear(account string) {
+	g.mu.Lock()
+	delete(g.until, account)
+	delete(g.errs, account)
+	g.mu.Unlock()
 }
 
 var errNoRefresh = errors.New("auth: issuer has no refresh grant")
@@ -51,7 +90,9 @@ type Options struct {
 	// grants: the IAM locks an account after repeated failures (§1.5 rule 2), so we never loop.
 	// Default 15 min, the low end of the lock-out window.
 	RefusedBackoff time.Duration
-	Logger         *slog.Logger
+	// Guard shares refusals between sources of the same API user; nil: this source alone.
+	Guard  *RefusalGuard
+	Logger *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -70,6 +111,9 @@ func (o *Options) defaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Guard == nil {
+		o.Guard = NewRefusalGuard()
+	}
 }
 
 // Stats counts what a source asked of its issuer.
@@ -84,12 +128,10 @@ type cachingSource struct {
 	g    grantor
 	opts Options
 
-	mu           sync.Mutex
-	tok          *oauth2.Token
-	issued       time.Time
-	expiry       time.Time
-	blockedUntil time.Time
-	blockErr     error
+	mu     sync.Mutex
+	tok    *oauth2.Token
+	issued time.Time
+	expiry time.Time
 
 	flight singleflight.Group
 
@@ -165,26 +207,28 @@ func (s *cachingSource) obtain() (*oauth2.Token, error) {
 		if !errors.Is(err, errNoRefresh) {
 			s.failures.Add(1)
 			s.opts.Logger.Warn("token refresh failed; falling back to one password grant", "issuer", s.g.describe(), "error", err)
+			var ae *Error
+			if errors.As(err, &ae) && ae.Refused {
+				s.mu.Lock()
+				s.tok = nil // a refused refresh token is dead: never send it again
+				s.mu.Unlock()
+			}
 		}
 	}
 
-	s.mu.Lock()
-	if s.opts.Now().Before(s.blockedUntil) {
-		err := s.blockErr
-		s.mu.Unlock()
+	if err := s.opts.Guard.blocked(s.g.account(), s.opts.Now()); err != nil {
 		return nil, err
 	}
-	s.mu.Unlock()
 
 	tok, err := s.g.login(ctx)
 	if err != nil {
 		s.failures.Add(1)
 		var ae *Error
 		if errors.As(err, &ae) && ae.Refused {
+			until := s.opts.Now().Add(s.opts.RefusedBackoff)
+			s.opts.Guard.refuse(s.g.account(), until, fmt.Errorf("%w (no new login attempt with these credentials, for any service, until %s, so that the account is not locked out; fix the credentials and restart)",
+				err, until.UTC().Format(time.RFC3339)))
 			s.mu.Lock()
-			s.blockedUntil = s.opts.Now().Add(s.opts.RefusedBackoff)
-			s.blockErr = fmt.Errorf("%w (no new login attempt until %s, so that the account is not locked out; fix the credentials and restart)",
-				err, s.blockedUntil.UTC().Format(time.RFC3339))
 			s.tok = nil
 			s.mu.Unlock()
 		}
@@ -207,8 +251,8 @@ func (s *cachingSource) store(tok *oauth2.Token) *oauth2.Token {
 	}
 	s.mu.Lock()
 	s.tok, s.issued, s.expiry = tok, now, expiry
-	s.blockedUntil, s.blockErr = time.Time{}, nil
 	s.mu.Unlock()
+	s.opts.Guard.clear(s.g.account())
 	s.opts.Logger.Debug("token obtained", "issuer", s.g.describe(), "expires_in", expiry.Sub(now).Round(time.Second))
 	return tok
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"net/http"
@@ -41,7 +42,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	peek, _ := io.ReadAll(io.LimitReader(resp.Body, maxPeek))
 	rest := resp.Body
 	resp.Body = readCloser{io.MultiReader(bytes.NewReader(peek), rest), rest}
-	if IsInvalidClient(peek) {
+	if IsInvalidClient(plain(peek)) {
 		return resp, nil
 	}
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
@@ -62,6 +63,20 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body.Close()
 	return t.base().RoundTrip(withBearer(retry, fresh.AccessToken))
+}
+
+// plain returns the text of a peeked body, gunzipping what it can: replies may be gzipped (we ask
+// for gzip), and a compressed invalid_client must not be mistaken for an expired token.
+func plain(peek []byte) []byte {
+	if len(peek) < 2 || peek[0] != 0x1f || peek[1] != 0x8b {
+		return peek
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(peek))
+	if err != nil {
+		return peek
+	}
+	out, _ := io.ReadAll(io.LimitReader(zr, maxPeek)) // a cut stream still yields its start
+	return out
 }
 
 // IsInvalidClient reports whether a 401 body is FortiGate Cloud's {"error":"invalid_client"}.

@@ -3,10 +3,13 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/invopop/jsonschema"
 
 	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
@@ -105,11 +108,13 @@ func listDevices(api FortiGateCloudAPI, opts Options) Definition {
 			}
 			return shapeDevices(matched, total, in, opts, next), nil
 		}
-		// FortiGate Cloud has no filter parameters (§3.2): walk the fleet and filter here.
+		// FortiGate Cloud has no filter parameters (§3.2): walk the fleet and filter here. The
+		// service's largest page is not documented, so keep asking until `total` is reached or a
+		// page comes back empty, whatever size the pages have.
 		all := make([]map[string]any, 0, upstreamPage)
 		for page, off := 0, 0; ; page++ {
 			if page == maxFleetPages {
-				return nil, fmt.Errorf("list_devices: the fleet has more than %d devices; filters cannot be applied to all of them, page without filters instead", upstreamPage*maxFleetPages)
+				return nil, fmt.Errorf("list_devices: the fleet is too large to filter in one call (more than %d pages); page without filters instead", maxFleetPages)
 			}
 			p, err := api.ListDevices(ctx, upstreamPage, off)
 			if err != nil {
@@ -117,7 +122,7 @@ func listDevices(api FortiGateCloudAPI, opts Options) Definition {
 			}
 			all = append(all, p.Devices...)
 			off += len(p.Devices)
-			if len(p.Devices) < upstreamPage || (p.Total >= 0 && off >= p.Total) {
+			if len(p.Devices) == 0 || p.Total < 0 || off >= p.Total {
 				break
 			}
 		}
@@ -203,13 +208,42 @@ func contains(list []string, s string) bool {
 
 // FortiOSProxyArgs are fortios_proxy's arguments.
 type FortiOSProxyArgs struct {
-	Serial string            `json:"serial" jsonschema:"required,pattern=^[A-Za-z0-9]{1\\,40}$" jsonschema_description:"Serial number of the FortiGate (sn from list_devices)."`
-	Path   string            `json:"path" jsonschema:"required,minLength=9,maxLength=1024" jsonschema_description:"FortiOS REST path under /api/v2/, e.g. /api/v2/monitor/system/status or /api/v2/cmdb/firewall/address. No query string: use query."`
-	Method string            `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=DELETE,default=GET" jsonschema_description:"HTTP method; anything but GET changes the device and is a write."`
-	Query  map[string]string `json:"query,omitempty" jsonschema:"maxProperties=32" jsonschema_description:"FortiOS query parameters, e.g. {\"filter\":\"name=@web\", \"format\":\"name|subnet\", \"count\":\"20\"}."`
-	Body   map[string]any    `json:"body,omitempty" jsonschema_description:"JSON body for POST or PUT."`
-	VDOM   string            `json:"vdom,omitempty" jsonschema:"maxLength=256" jsonschema_description:"VDOM to address (a name, a comma list, or *); default: the management VDOM."`
+	Serial string                `json:"serial" jsonschema:"required,pattern=^[A-Za-z0-9]{1\\,40}$" jsonschema_description:"Serial number of the FortiGate (sn from list_devices)."`
+	Path   string                `json:"path" jsonschema:"required,minLength=9,maxLength=1024" jsonschema_description:"FortiOS REST path under /api/v2/, e.g. /api/v2/monitor/system/status or /api/v2/cmdb/firewall/address. No query string: use query."`
+	Method string                `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=DELETE,default=GET" jsonschema_description:"HTTP method; anything but GET changes the device and is a write."`
+	Query  map[string]QueryValue `json:"query,omitempty" jsonschema:"maxProperties=32" jsonschema_description:"FortiOS query parameters, e.g. {\"filter\":[\"action==accept\",\"srcintf==port1\"], \"format\":\"name|subnet\", \"count\":\"20\"}; a list repeats the parameter (several filters AND)."`
+	Body   map[string]any        `json:"body,omitempty" jsonschema_description:"JSON body for POST or PUT."`
+	VDOM   string                `json:"vdom,omitempty" jsonschema:"maxLength=256" jsonschema_description:"VDOM to address (a name, a comma list, or *); default: the management VDOM."`
 }
+
+// QueryValue is one query parameter: a string, or a list of strings to repeat the parameter.
+type QueryValue []string
+
+// maxQueryValue bounds one query value.
+const maxQueryValue = 1024
+
+// UnmarshalJSON accepts a string or an array of strings.
+func (q *QueryValue) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*q = QueryValue{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("query values must be strings or lists of strings")
+	}
+	*q = many
+	return nil
+}
+
+// JSONSchema describes QueryValue to invopop.
+func (QueryValue) JSONSchema() *jsonschema.Schema {
+	str := &jsonschema.Schema{Type: "string", MaxLength: ptrUint(maxQueryValue)}
+	return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{str, {Type: "array", Items: str, MinItems: ptrUint(1), MaxItems: ptrUint(16)}}}
+}
+
+func ptrUint(n uint64) *uint64 { return &n }
 
 // ProxyResult is fortios_proxy's result.
 type ProxyResult struct {
@@ -256,14 +290,16 @@ func fortiosProxy(api FortiGateCloudAPI, opts Options) Definition {
 			return nil, InvalidArgument("path", "%v", err)
 		}
 		q := url.Values{}
-		for k, v := range in.Query {
+		for k, vals := range in.Query {
 			if err := fortios.ValidateQueryKey(k); err != nil {
 				return nil, InvalidArgument("query."+k, "%v", err)
 			}
-			if strings.ContainsAny(v, "\x00\r\n") {
-				return nil, InvalidArgument("query."+k, "must not contain control characters")
+			for _, v := range vals {
+				if strings.ContainsAny(v, "\x00\r\n") {
+					return nil, InvalidArgument("query."+k, "must not contain control characters")
+				}
+				q.Add(k, v)
 			}
-			q.Set(k, v)
 		}
 		if in.VDOM != "" {
 			if err := fortios.ValidateVDOM(in.VDOM); err != nil {
@@ -274,7 +310,10 @@ func fortiosProxy(api FortiGateCloudAPI, opts Options) Definition {
 			}
 			q.Set("vdom", in.VDOM)
 		} else if v, ok := in.Query["vdom"]; ok {
-			if err := fortios.ValidateVDOM(v); err != nil {
+			if len(v) != 1 {
+				return nil, InvalidArgument("query.vdom", "must be one value (a name, a comma list, or *)")
+			}
+			if err := fortios.ValidateVDOM(v[0]); err != nil {
 				return nil, InvalidArgument("query.vdom", "%v", err)
 			}
 		}

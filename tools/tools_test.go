@@ -19,6 +19,7 @@ import (
 // countingAPI is a FortiGate Cloud fake that counts calls, so tests can show bad input never
 // reaches upstream.
 type countingAPI struct {
+	pageCap int // the most devices one page returns, like an undocumented server limit (0: none)
 	calls   atomic.Int32
 	devices []fortigatecloud.Device
 	proxy   func(fortigatecloud.ProxyRequest) (*fortigatecloud.ProxyResponse, error)
@@ -26,6 +27,9 @@ type countingAPI struct {
 
 func (c *countingAPI) ListDevices(_ context.Context, limit, offset int) (*fortigatecloud.DevicePage, error) {
 	c.calls.Add(1)
+	if c.pageCap > 0 {
+		limit = min(limit, c.pageCap)
+	}
 	end := min(offset+limit, len(c.devices))
 	start := min(offset, len(c.devices))
 	page := &fortigatecloud.DevicePage{Total: len(c.devices)}
@@ -179,6 +183,17 @@ func TestListDevicesFiltersAndPages(t *testing.T) {
 	_ = json.Unmarshal(res.StructuredContent.(json.RawMessage), &out)
 	if out.Total != 1200 || out.Returned != 2 || out.Truncated || out.NextOffset != nil || api.calls.Load() != 1 {
 		t.Fatalf("last page: %+v calls %d", out, api.calls.Load())
+	}
+}
+
+func TestListDevicesFiltersTheWholeFleetWhateverThePageSize(t *testing.T) {
+	api := &countingAPI{devices: fleet(1200), pageCap: 100}
+	ld := byName(FortiGateCloudTools(api, Options{MaxResultBytes: 1 << 20}), "list_devices")
+	res := call(t, ld, `{"model":"60F","limit":1000}`)
+	var out DeviceList
+	_ = json.Unmarshal(res.StructuredContent.(json.RawMessage), &out)
+	if out.Total != 400 || out.Returned != 400 || api.calls.Load() != 12 {
+		t.Fatalf("total %d returned %d after %d calls; want 400/400/12", out.Total, out.Returned, api.calls.Load())
 	}
 }
 

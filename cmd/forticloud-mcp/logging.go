@@ -4,6 +4,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/forticloud-mcp/forticloud-mcp/internal/logging"
 )
 
 // logFlags configure logging. Logs always go to stderr: in stdio mode stdout carries only protocol.
@@ -15,9 +17,5 @@ type logFlags struct {
 func (f logFlags) logger(w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(strings.ToUpper(f.LogLevel)))
-	opts := &slog.HandlerOptions{Level: level}
-	if f.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return logging.New(w, level, f.LogFormat == "json")
 }

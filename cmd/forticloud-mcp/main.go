@@ -23,7 +23,6 @@ func main() {
 	kctx := kong.Parse(&c,
 		kong.Name("forticloud-mcp"),
 		kong.Description("MCP server for Fortinet FortiCloud: FortiGate Cloud, FortiFlex, FortiAnalyzer Cloud, SOCaaS."),
-		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 	)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -80,6 +80,7 @@ func sandboxConfig(cfg config.Config, base string) config.Config {
 	cfg.Username = emulator.DemoAPIUsername
 	cfg.Password = config.Secret(emulator.DemoAPIPassword)
 	cfg.FortiGateCloud.URL = base
+	cfg.FortiGateCloud.LegacyAuthURL = base
 	cfg.FortiGateCloud.Username, cfg.FortiGateCloud.Password = "", ""
 	cfg.FortiGateCloud.AccountID, cfg.FortiGateCloud.AccountUser, cfg.FortiGateCloud.AccountPassword = "", "", ""
 	cfg.Flex = config.FlexConfig{URL: base}

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -53,7 +54,9 @@ type FortiGateCloudConfig struct {
 	URL      string `name:"fortigatecloud-url" env:"FORTIGATECLOUD_URL" help:"FortiGate Cloud base URL; overrides the region." group:"FortiGate Cloud"`
 	Username string `name:"fortigatecloud-api-username" env:"FORTIGATECLOUD_API_USERNAME" help:"IAM API user for FortiGate Cloud only." group:"FortiGate Cloud"`
 	Password Secret `name:"fortigatecloud-api-password" env:"FORTIGATECLOUD_API_PASSWORD" help:"Password of --fortigatecloud-api-username." group:"FortiGate Cloud"`
-	// Legacy account login (forticloud-api.md §3.1, "legacy scheme").
+	// Legacy account login (forticloud-api.md §3.1, "legacy scheme" [doc]: POST
+	// https://www.forticloud.com/forticloudapi/v1/auth, a different host from the API's).
+	LegacyAuthURL   string `name:"fortigatecloud-legacy-auth-url" env:"FORTIGATECLOUD_LEGACY_AUTH_URL" default:"https://www.forticloud.com" help:"Base URL of FortiGate Cloud's legacy account login (<base>/forticloudapi/v1/auth)." group:"FortiGate Cloud"`
 	AccountID       string `name:"fortigatecloud-account-id" env:"FORTIGATECLOUD_ACCOUNT_ID" help:"FortiGate Cloud account id, for the legacy account login." group:"FortiGate Cloud"`
 	AccountUser     string `name:"fortigatecloud-username" env:"FORTIGATECLOUD_USERNAME" help:"FortiGate Cloud account user name, for the legacy account login." group:"FortiGate Cloud"`
 	AccountPassword Secret `name:"fortigatecloud-password" env:"FORTIGATECLOUD_PASSWORD" help:"FortiGate Cloud account password, for the legacy account login." group:"FortiGate Cloud"`
@@ -113,6 +116,7 @@ func (c *Config) Validate() error {
 	for _, u := range []struct{ env, val string }{
 		{"FORTICLOUD_AUTH_URL", c.AuthURL},
 		{"FORTIGATECLOUD_URL", c.FortiGateCloud.URL},
+		{"FORTIGATECLOUD_LEGACY_AUTH_URL", c.FortiGateCloud.LegacyAuthURL},
 		{"FORTIFLEX_URL", c.Flex.URL},
 		{"FORTIANALYZER_URL", c.Analyzer.URL},
 		{"SOCAAS_URL", c.SOCaaS.URL},
@@ -223,6 +227,7 @@ type ServiceAccess struct {
 	Username string
 	Password Secret
 	// Legacy FortiGate Cloud account login, used when no IAM API user is configured.
+	LegacyAuthURL          string
 	AccountID, AccountUser string
 	AccountPassword        Secret
 	// Why is set when the service is off: the start-up log says it.
@@ -253,6 +258,7 @@ func (c *Config) Access(service string) ServiceAccess {
 			}
 		}
 		override(c.FortiGateCloud.Username, c.FortiGateCloud.Password)
+		a.LegacyAuthURL = cmp.Or(c.FortiGateCloud.LegacyAuthURL, "https://www.forticloud.com")
 		a.AccountID, a.AccountUser, a.AccountPassword = c.FortiGateCloud.AccountID, c.FortiGateCloud.AccountUser, c.FortiGateCloud.AccountPassword
 		if a.Username == "" && a.AccountID == "" {
 			a.Why = "no credentials: set FORTICLOUD_API_USERNAME/FORTICLOUD_API_PASSWORD (or FORTIGATECLOUD_API_*, or the legacy FORTIGATECLOUD_ACCOUNT_ID/USERNAME/PASSWORD)"

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -129,7 +128,7 @@ func TestListsToolsAndCallsThem(t *testing.T) {
 			NextOffset int              `json:"next_offset"`
 		}
 		structured(t, res, &page)
-		if page.Total < 50 || page.Returned != 5 || !page.Truncated || page.NextOffset != 5 || page.Devices[0]["sn"] == "" {
+		if page.Total < 50 || page.Returned != 5 || !page.Truncated || page.NextOffset != 5 || page.Devices[1]["sn"] == "" {
 			t.Fatalf("page %+v", page)
 		}
 		if !strings.HasPrefix(resultText(res), "5 of ") {
@@ -330,6 +329,16 @@ func TestRevokedTokenIsReplacedOnce(t *testing.T) {
 	if n := w.em.PasswordGrants("fortigatecloud") + w.em.RefreshGrants("fortigatecloud"); n != 2 {
 		t.Fatalf("%d grants, want 2 (the first login and one after the 401)", n)
 	}
+	iam := 0
+	for _, r := range w.em.Requests() {
+		if r.Service == "iam" {
+			iam++
+		}
+	}
+	// The revoked refresh token fails (1), then one password grant (1), after the first login (1).
+	if iam > 3 {
+		t.Fatalf("%d IAM requests, want at most 3", iam)
+	}
 }
 
 func TestWrongPasswordIsNotRetried(t *testing.T) {
@@ -499,11 +508,57 @@ func TestHTTPSecurity(t *testing.T) {
 			t.Errorf("%s: %d, want %d", c.name, got, c.want)
 		}
 	}
-	// The caller's token never reaches FortiCloud.
-	for _, r := range w.em.Requests() {
-		if strings.Contains(fmt.Sprint(r), "caller-secret-token") {
-			t.Fatal("caller token forwarded upstream")
+}
+
+// TestHTTPKeepsCallerTokenAndSessionIdsToItself: over HTTP, the caller's token is never sent
+// upstream, and neither it nor the MCP session id appears in logs or results.
+func TestHTTPKeepsCallerTokenAndSessionIdsToItself(t *testing.T) {
+	w := newWorld(t)
+	p := w.proxy(t)
+	env := w.env("FORTICLOUD_AUTH_URL="+p.url, "FORTIGATECLOUD_URL="+p.url, "FORTICLOUD_MCP_HTTP_TOKEN=caller-secret-token")
+	s := startHTTP(t, env, "2025-11-25", "caller-secret-token")
+	res := s.call(t, "list_devices", map[string]any{"limit": 2})
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	res2 := s.call(t, "fortios_proxy", map[string]any{"serial": w.liveDevice(t), "path": "/api/v2/monitor/system/status"})
+	sid := s.session.ID()
+	if sid == "" {
+		t.Fatal("no session id: the test would prove nothing")
+	}
+	seen := p.seen()
+	if len(seen) < 3 {
+		t.Fatalf("only %d upstream requests seen", len(seen))
+	}
+	for _, h := range seen {
+		for k, v := range h {
+			if strings.Contains(strings.Join(v, " "), "caller-secret-token") || strings.Contains(strings.Join(v, " "), sid) {
+				t.Fatalf("upstream request header %s carries the caller token or session id", k)
+			}
 		}
+	}
+	raw1, _ := json.Marshal(res)
+	raw2, _ := json.Marshal(res2)
+	all := s.stderr.String() + string(raw1) + string(raw2)
+	for _, secret := range append(w.em.IssuedTokens(), emulator.DemoAPIPassword, "caller-secret-token", sid) {
+		if strings.Contains(all, secret) {
+			t.Fatalf("secret %.6q… found in logs or results", secret)
+		}
+	}
+}
+
+func TestLegacyAccountLogin(t *testing.T) {
+	w := newWorld(t)
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+		"FORTIGATECLOUD_URL=" + w.url, "FORTIGATECLOUD_LEGACY_AUTH_URL=" + w.url,
+		"FORTIGATECLOUD_ACCOUNT_ID=" + emulator.DemoAccountID, "FORTIGATECLOUD_USERNAME=" + emulator.DemoAccountUser,
+		"FORTIGATECLOUD_PASSWORD=" + emulator.DemoAccountPassword, "FORTICLOUD_MCP_TOOLSETS=fortigatecloud"}
+	s := startStdio(t, env, "")
+	if res := s.call(t, "list_devices", map[string]any{"limit": 1}); res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if w.em.LegacyLogins() != 1 || w.em.TokenGrants("fortigatecloud") != 0 {
+		t.Fatalf("legacy logins %d, IAM grants %d", w.em.LegacyLogins(), w.em.TokenGrants("fortigatecloud"))
 	}
 }
 

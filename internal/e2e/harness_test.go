@@ -11,6 +11,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,6 +64,36 @@ func newWorld(t *testing.T) *world {
 	}
 	t.Cleanup(func() { em.Close() })
 	return &world{em: em, url: url}
+}
+
+// recordingProxy sits between the server and the emulator and keeps every request's headers,
+// so that tests can check what the server sends upstream.
+type recordingProxy struct {
+	mu      sync.Mutex
+	headers []http.Header
+	url     string
+}
+
+func (w *world) proxy(t *testing.T) *recordingProxy {
+	t.Helper()
+	target, _ := url.Parse(w.url)
+	rp := &recordingProxy{}
+	inner := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rp.mu.Lock()
+		rp.headers = append(rp.headers, r.Header.Clone())
+		rp.mu.Unlock()
+		inner.ServeHTTP(rw, r)
+	}))
+	t.Cleanup(srv.Close)
+	rp.url = srv.URL
+	return rp
+}
+
+func (p *recordingProxy) seen() []http.Header {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]http.Header(nil), p.headers...)
 }
 
 // liveDevice returns a demo device the FortiOS proxy can reach (tunnel up, managed).

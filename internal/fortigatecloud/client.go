@@ -52,9 +52,10 @@ type DevicePage struct {
 	Total int
 }
 
-// ListDevices returns devices [offset, offset+limit) in FortiGate Cloud's order.
+// ListDevices returns devices [offset, offset+limit), sorted by serial number.
 func (c *Client) ListDevices(ctx context.Context, limit, offset int) (*DevicePage, error) {
-	q := url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(offset)}}
+	// Sorted by serial so that pages do not shift between calls.
+	q := url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(offset)}, "sort": {"sn"}}
 	var devices []Device
 	if err := c.getJSON(ctx, "list devices", apiPrefix+"/devices?"+q.Encode(), &devices); err != nil {
 		return nil, err

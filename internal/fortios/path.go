@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // MaxPathLen bounds a FortiOS path.
@@ -112,6 +114,17 @@ func checkDecoded(s string) error {
 	if !utf8.ValidString(s) {
 		return errors.New("decodes to invalid UTF-8")
 	}
+	// Compatibility forms ("\u2025" → "..", "\uff1f" → "?") must not smuggle what the ASCII
+	// checks refuse: check the NFKC form as well.
+	if n := norm.NFKC.String(s); n != s {
+		if err := checkASCII(n); err != nil {
+			return errors.New("contains characters that normalise to something not allowed: " + err.Error())
+		}
+	}
+	return checkASCII(s)
+}
+
+func checkASCII(s string) error {
 	lower := strings.ToLower(s)
 	switch {
 	case strings.Contains(s, ".."):

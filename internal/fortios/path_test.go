@@ -61,6 +61,11 @@ func TestValidatePathRejectsEscapes(t *testing.T) {
 		"/api/v2/monitor/%ef%bc%8e%ef%bc%8e/x",
 		"/api/v2/monitor/%zz",
 		"/api/v2/monitor/x;jsessionid=1",
+		"/api/v2/%E2%80%A5/devices",
+		"/api/v2/%EF%B8%B0/devices",
+		"/api/v2/monitor/x%EF%BC%9Fvdom=root",
+		"/api/v2/monitor/x%EF%BC%83frag",
+		"/api/v2/%E2%80%A6/devices",
 		"/api/v2/" + strings.Repeat("a", MaxPathLen),
 	} {
 		if got, err := ValidatePath(in); err == nil {

@@ -14,13 +14,23 @@ import (
 // Redacted replaces secret values.
 const Redacted = "[redacted]"
 
-// secretKeySuffixes follow fortios-and-faz-data.md §1.8 ("redact by key name at any depth").
-var secretKeySuffixes = []string{"password", "passwd", "passphrase", "secret", "psksecret", "psk", "private-key", "api-key", "token", "community"}
+// Secret keys follow fortios-and-faz-data.md §1.8 ("redact by key name at any depth"): keys
+// ending in these words, and keys containing the words that never name anything but a secret
+// (psksecret-remote, openai-api-key-part2).
+var (
+	secretKeySuffixes  = []string{"password", "passwd", "passphrase", "secret", "psksecret", "psk", "private-key", "api-key", "token", "community"}
+	secretKeyFragments = []string{"secret", "api-key", "passphrase", "private-key", "passwd"}
+)
 
 func isSecretKey(k string, v any) bool {
 	k = strings.ToLower(k)
 	for _, s := range secretKeySuffixes {
-		if k == s || strings.HasSuffix(k, s) {
+		if strings.HasSuffix(k, s) {
+			return true
+		}
+	}
+	for _, s := range secretKeyFragments {
+		if strings.Contains(k, s) {
 			return true
 		}
 	}
@@ -43,15 +53,17 @@ func Clean(v any) (any, int) {
 	walk = func(v any) any {
 		switch t := v.(type) {
 		case map[string]any:
+			out := make(map[string]any, len(t))
 			for k, val := range t {
+				key := sanitize.String(k) // keyed results use device-supplied names as keys
 				if isSecretKey(k, val) && val != nil && val != "" {
-					t[k] = Redacted
+					out[key] = Redacted
 					n++
 					continue
 				}
-				t[k] = walk(val)
+				out[key] = walk(val)
 			}
-			return t
+			return out
 		case []any:
 			for i := range t {
 				t[i] = walk(t[i])
@@ -151,19 +163,23 @@ func textShape(body []byte, budget int, cut bool) Shaped {
 	return out
 }
 
-// redactEncText removes `ENC <base64>` runs from raw text.
+// redactEncText removes `ENC <ciphertext>` runs from raw text.
 func redactEncText(s string) (string, int) {
+	var b strings.Builder
 	n := 0
 	for {
 		i := strings.Index(s, "ENC ")
-		if i < 0 || strings.HasPrefix(s[i:], "ENC "+Redacted) {
-			return s, n
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), n
 		}
 		j := i + 4
 		for j < len(s) && s[j] != '"' && s[j] != ',' && s[j] != '\n' && s[j] != ' ' {
 			j++
 		}
-		s = s[:i] + Redacted + s[j:]
+		b.WriteString(s[:i])
+		b.WriteString(Redacted)
+		s = s[j:]
 		n++
 	}
 }

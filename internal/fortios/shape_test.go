@@ -82,3 +82,23 @@ func TestCleanStripsHiddenCharacters(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestTextRedactionCannotBeSwitchedOffByDeviceText(t *testing.T) {
+	body := "comment ENC [redacted] then\nset psksecret ENC c2VjcmV0MQ==\nset password ENC bXlwYXNz\n" + strings.Repeat("x", 3000)
+	s := Shape([]byte(body), 1000, false)
+	if strings.Contains(s.Text, "c2VjcmV0MQ") || strings.Contains(s.Text, "bXlwYXNz") {
+		t.Fatalf("secret survived: %q", s.Text)
+	}
+}
+
+func TestSecretKeysByFragmentAndSanitisedMapKeys(t *testing.T) {
+	v, n := Clean(map[string]any{"psksecret-remote": "plainvalue", "openai-api-key-part2": "sk-abc", "password-expire": "0000-00-00 00:00:00",
+		"results": map[string]any{"port1\u202e": map[string]any{"link": true}}})
+	m := v.(map[string]any)
+	if m["psksecret-remote"] != Redacted || m["openai-api-key-part2"] != Redacted || n != 2 {
+		t.Fatalf("%v (%d)", m, n)
+	}
+	if _, ok := m["results"].(map[string]any)["port1"]; !ok {
+		t.Fatalf("map key not sanitised: %v", m["results"])
+	}
+}

@@ -60,19 +60,40 @@ func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 	return mux
 }
 
+// checkOrigin refuses browser requests from origins not on the allowlist (403, as the MCP spec
+// requires against DNS rebinding) and answers CORS for the allowed ones, preflight included
+// (a preflight carries no Authorization, so it is answered before the token check).
 func checkOrigin(allowed []string, next http.Handler) http.Handler {
 	set := make(map[string]bool, len(allowed))
 	for _, a := range allowed {
-		set[strings.TrimRight(strings.ToLower(a), "/")] = true
+		set[normOrigin(a)] = true
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin := r.Header.Get("Origin"); origin != "" && !set[strings.ToLower(origin)] {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !set[normOrigin(origin)] {
 			http.Error(w, "Forbidden: origin not allowed (add it with --http-allowed-origins)", http.StatusForbidden)
+			return
+		}
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		h.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, Mcp-Protocol-Version")
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+func normOrigin(o string) string { return strings.TrimRight(strings.ToLower(strings.TrimSpace(o)), "/") }
 
 func checkToken(token string, next http.Handler) http.Handler {
 	if token == "" {
@@ -80,9 +101,11 @@ func checkToken(token string, next http.Handler) http.Handler {
 	}
 	want := sha256.Sum256([]byte(token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		// The scheme is case-insensitive (RFC 6750 via RFC 7235).
+		scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		ok = ok && strings.EqualFold(scheme, "Bearer")
 		// Hash both sides so the comparison takes the same time whatever the lengths.
-		sum := sha256.Sum256([]byte(got))
+		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
 		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="forticloud-mcp"`)
 			http.Error(w, "Unauthorized: send Authorization: Bearer <FORTICLOUD_MCP_HTTP_TOKEN>", http.StatusUnauthorized)

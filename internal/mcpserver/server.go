@@ -44,12 +44,13 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	base := upstream.NewTransport()
+	guard := auth.NewRefusalGuard() // one refused login blocks the same credentials for every service
 	var svc tools.Services
 
 	if cfg.ToolsetEnabled(config.FortiGateCloud) {
 		acc := cfg.Access(config.FortiGateCloud)
 		if acc.Enabled() {
-			src := sourceFor(acc, "fortigatecloud", base, cfg.UpstreamTimeout, logger)
+			src := sourceFor(acc, "fortigatecloud", base, cfg.UpstreamTimeout, guard, logger)
 			hc := apiClient(src, base, cfg.UpstreamTimeout)
 			svc.FortiGateCloud = fortigatecloud.New(acc.BaseURL, hc, 0)
 			logger.Info("service on", "service", config.FortiGateCloud, "url", acc.BaseURL, "auth", authKind(acc))
@@ -62,7 +63,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	if cfg.ToolsetEnabled(config.FortiFlex) {
 		acc := cfg.Access(config.FortiFlex)
 		if acc.Enabled() {
-			src := sourceFor(acc, "flexvm", base, cfg.UpstreamTimeout, logger)
+			src := sourceFor(acc, "flexvm", base, cfg.UpstreamTimeout, guard, logger)
 			hc := &http.Client{Transport: base, Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
 			flex := &tools.FortiFlex{API: fortiflex.New(acc.BaseURL, hc, src), Scope: tools.FlexScope(acc.BaseURL, acc.Username)}
 			store, err := openIdempotency(cfg)
@@ -125,13 +126,13 @@ func authKind(acc config.ServiceAccess) string {
 
 // sourceFor picks the credential source: the IAM API user when one is set, otherwise FortiGate
 // Cloud's legacy account login.
-func sourceFor(acc config.ServiceAccess, clientID string, base http.RoundTripper, timeout time.Duration, logger *slog.Logger) auth.Source {
+func sourceFor(acc config.ServiceAccess, clientID string, base http.RoundTripper, timeout time.Duration, guard *auth.RefusalGuard, logger *slog.Logger) auth.Source {
 	hc := &http.Client{Transport: base, Timeout: timeout, CheckRedirect: noRedirects}
-	opts := auth.Options{Logger: logger, LoginTimeout: timeout}
+	opts := auth.Options{Logger: logger, LoginTimeout: timeout, Guard: guard}
 	if acc.Username != "" {
 		return auth.NewIAMSource(auth.IAMConfig{BaseURL: acc.AuthURL, ClientID: clientID, Username: acc.Username, Password: acc.Password.Reveal(), HTTPClient: hc}, opts)
 	}
-	return auth.NewLegacySource(auth.LegacyConfig{BaseURL: acc.BaseURL, AccountID: acc.AccountID, UserName: acc.AccountUser, Password: acc.AccountPassword.Reveal(), HTTPClient: hc}, opts)
+	return auth.NewLegacySource(auth.LegacyConfig{BaseURL: acc.LegacyAuthURL, AccountID: acc.AccountID, UserName: acc.AccountUser, Password: acc.AccountPassword.Reveal(), HTTPClient: hc}, opts)
 }
 
 // apiClient is the HTTP client of one service: credentials attached, a timeout on every call, and

@@ -14,6 +14,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/forticloud-mcp/forticloud-mcp/internal/sanitize"
 
 	"github.com/forticloud-mcp/forticloud-mcp/internal/version"
 )
@@ -128,13 +131,17 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Clip shortens a remote message for an error text.
+// Clip cleans a remote message for an error text: hidden characters removed, cut to at most n
+// bytes on a character boundary.
 func Clip(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) > n {
-		return s[:n] + "…"
+	s = strings.TrimSpace(sanitize.String(s))
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // UnwrapURLError drops *url.Error's wrapper, whose text repeats the full request URL.

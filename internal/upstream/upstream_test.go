@@ -59,3 +59,12 @@ func TestErrorText(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestClipIsCleanAndCutsOnACharacter(t *testing.T) {
+	if got := Clip("  héllo\u202e wörld  ", 3); got != "hé…" {
+		t.Fatalf("%q", got)
+	}
+	if got := Clip("ab\x00c", 10); got != "abc" {
+		t.Fatalf("%q", got)
+	}
+}
