@@ -93,7 +93,9 @@ func checkOrigin(allowed []string, next http.Handler) http.Handler {
 	})
 }
 
-func normOrigin(o string) string { return strings.TrimRight(strings.ToLower(strings.TrimSpace(o)), "/") }
+func normOrigin(o string) string {
+	return strings.TrimRight(strings.ToLower(strings.TrimSpace(o)), "/")
+}
 
 func checkToken(token string, next http.Handler) http.Handler {
 	if token == "" {
