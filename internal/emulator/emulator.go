@@ -1,6 +1,7 @@
 // Package emulator is a stateful fake of Fortinet's cloud APIs (the FortiCloud
-// IAM OAuth server, FortiGate Cloud and the FortiOS REST API behind its proxy)
-// served on real sockets, with fault injection and request records.
+// IAM OAuth server, FortiGate Cloud and the FortiOS REST API behind its proxy,
+// FortiFlex v2) served on real sockets, with fault injection and request
+// records.
 //
 // It follows the project's reference, /work/shared/forticloud-api.md and
 // fortios-and-faz-data.md; comments cite their sections ("forticloud-api.md
@@ -24,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +34,7 @@ const (
 	svcIAM            = "iam"
 	svcFortiGateCloud = "fortigatecloud"
 	svcFortiOS        = "fortios"
+	svcFortiFlex      = "fortiflex"
 )
 
 // Options configures an Emulator. The zero value is a demo world on real time.
@@ -50,6 +53,10 @@ type Options struct {
 	LockoutDuration  time.Duration // default 15m (forticloud-api.md §1.5: 15–30 min)
 	NoDemoData       bool          // true: start with no users and no devices (tests add their own)
 	MaxRecords       int           // request records kept (default 100000); RequestCount counts all
+	// FlexVMsKey makes FortiFlex entitlement replies carry their data under
+	// "vms" instead of "entitlements", the bug TF-FLEX works around
+	// (forticloud-api.md §2.1). SetFlexVMsKey changes it at run time.
+	FlexVMsKey bool
 }
 
 // Emulator serves every emulated service on one handler.
@@ -67,6 +74,9 @@ type Emulator struct {
 	devices  []*deviceState
 	bySN     map[string]*deviceState
 
+	flex       *flexStore // FortiFlex programs, configs, entitlements (own lock)
+	flexVMsKey atomic.Bool
+
 	rec    *recorder
 	faults faultSet
 
@@ -78,7 +88,8 @@ type Emulator struct {
 }
 
 // New builds an emulator. Unless opts.NoDemoData, it holds the demo world:
-// the users and accounts of seed_users.go and the fleet of seed_fleet.go.
+// the users and accounts of seed_users.go, the fleet of seed_fleet.go and
+// the FortiFlex programs of seed_flex.go.
 func New(opts Options) *Emulator {
 	if opts.Clock == nil {
 		opts.Clock = realClock{}
@@ -105,11 +116,14 @@ func New(opts Options) *Emulator {
 		tokens:   newTokenStore(),
 		bySN:     map[string]*deviceState{},
 		rec:      newRecorder(opts.MaxRecords),
+		flex:     newFlexStore(),
 	}
+	e.flexVMsKey.Store(opts.FlexVMsKey)
 	e.handler = http.HandlerFunc(e.serve)
 	if !opts.NoDemoData {
 		e.seedDemoUsers()
 		e.seedDemoFleet()
+		e.seedDemoFlex()
 	}
 	return e
 }
@@ -168,9 +182,8 @@ func (e *Emulator) Close() error {
 }
 
 // route maps a path prefix to a service. Prefixes are matched in order, so
-// more specific ones come first. Services added later (FortiFlex under
-// /ES/api/, FortiAnalyzer under /p/ and /jsonrpc, SOCaaS under /socaasAPI/)
-// add their rows here.
+// more specific ones come first. Services added later (FortiAnalyzer under
+// /p/ and /jsonrpc, SOCaaS under /socaasAPI/) add their rows here.
 type route struct {
 	prefix  string
 	service string
@@ -179,6 +192,7 @@ type route struct {
 
 var routes = []route{
 	{"/api/v1/oauth", svcIAM, (*Emulator).serveIAM},
+	{"/ES/api/", svcFortiFlex, (*Emulator).serveFortiFlex},
 	{"/forticloudapi/v1/fgt/", svcFortiOS, (*Emulator).serveFortiOSProxy},
 	{"/forticloudapi/", svcFortiGateCloud, (*Emulator).serveFortiGateCloud},
 }

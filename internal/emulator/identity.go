@@ -17,6 +17,10 @@ type APIUser struct {
 	// A token is issued for any client_id the IAM knows (see §1.4), but FortiGate Cloud answers
 	// 401 {"error":"invalid_client"} unless Portals["fortigatecloud"] == "Admin" (§1.5 rule 4).
 	Portals map[string]string
+	// AccountID is the FortiCloud account the user belongs to (FortiFlex
+	// "accountId"). FortiFlex shows the user this account's programs and
+	// those of its sub-accounts; 0 means none.
+	AccountID int64
 }
 
 // Portal access types.

@@ -8,13 +8,15 @@ package emulator
 
 const (
 	// DemoAPIUsername is the demo IAM API user: Admin on FortiGate Cloud,
-	// Read/Write on FortiFlex and FortiAnalyzer, Read/Write on SOCaaS.
+	// Read/Write on FortiFlex and FortiAnalyzer, Read/Write on SOCaaS. It
+	// belongs to account DemoFlexAccountID.
 	DemoAPIUsername = "E8766032-7319-409F-8E3A-5B1C2D9F4A60"
 	DemoAPIPassword = "3f9c1ad7e8b2406c5d1e7a9b0c4f2e68!1Aa"
 
 	// DemoReadOnlyAPIUsername has only Read access to FortiGate Cloud, so
 	// FortiGate Cloud refuses its valid tokens with 401 invalid_client
-	// (forticloud-api.md §1.5 rule 4).
+	// (forticloud-api.md §1.5 rule 4), and Read on FortiFlex, so FortiFlex
+	// lets it list but not change anything (§1.5 rule 4). Same account.
 	DemoReadOnlyAPIUsername = "7D2E9B41-0C6A-4F58-9B13-E4A7C2F08D35"
 	DemoReadOnlyAPIPassword = "b71e04c9a2d35f86e0c4a1b9d7f2e3a5!1Aa"
 
@@ -36,6 +38,7 @@ func (e *Emulator) seedDemoUsers() {
 			"FortiManager":   AccessRead,
 			"socaas":         AccessReadWrite,
 		},
+		AccountID: DemoFlexAccountID,
 	})
 	e.AddAPIUser(APIUser{
 		Username: DemoReadOnlyAPIUsername,
@@ -44,6 +47,7 @@ func (e *Emulator) seedDemoUsers() {
 			"fortigatecloud": AccessRead,
 			"flexvm":         AccessRead,
 		},
+		AccountID: DemoFlexAccountID,
 	})
 	e.AddLegacyAccount(DemoAccountID, DemoAccountUser, DemoAccountPassword)
 }
