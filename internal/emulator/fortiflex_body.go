@@ -78,11 +78,6 @@ func requiredField(name string) *flexError {
 	return flexBad(fmt.Sprintf("%s is required.", name))
 }
 
-// has reports whether the field is present and not null.
-func (b flexBody) has(name string) bool {
-	return b[strings.ToLower(name)] != nil
-}
-
 // str reads a text field. A number is accepted as its text [inf].
 func (b flexBody) str(name string) (string, bool, *flexError) {
 	switch v := b[strings.ToLower(name)].(type) {
