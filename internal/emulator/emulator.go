@@ -51,7 +51,7 @@ type Options struct {
 	RefreshTokenTTL  time.Duration
 	LockoutThreshold int           // failed password grants before the account locks (default 5)
 	LockoutDuration  time.Duration // default 15m (forticloud-api.md §1.5: 15–30 min)
-	NoDemoData       bool          // true: start with no users and no devices (tests add their own)
+	NoDemoData       bool          // true: start with no users, devices or FortiFlex data (tests add their own)
 	MaxRecords       int           // request records kept (default 100000); RequestCount counts all
 	// FlexVMsKey makes FortiFlex entitlement replies carry their data under
 	// "vms" instead of "entitlements", the bug TF-FLEX works around

@@ -671,10 +671,15 @@ func TestFlexEntitlementsListAndUpdate(t *testing.T) {
 	upd(map[string]any{"endDate": inDays(h, 400)}).fail(t, "entitlements", 400, "later than the program's end date")
 	upd(map[string]any{"endDate": "2020-01-01"}).fail(t, "entitlements", 400, "earlier than today")
 	h.flexCall(tok, "entitlements/update", map[string]any{}).fail(t, "entitlements", 400, "serialNumber is required")
-	// Moving to the prepaid program's config cuts the end date to that program's end [inf].
+	// Within the program the end date stays; moving to the prepaid
+	// program's config cuts it to that program's end [inf].
 	x = upd(map[string]any{"configId": 41101}).one(t, "entitlements")
 	if x["endDate"] != inDays(h, 100)+"T00:00:00" {
 		t.Errorf("endDate kept: %v", x)
+	}
+	x = upd(map[string]any{"configId": DemoFlexConfigPrepaid}).one(t, "entitlements")
+	if x["configId"] != float64(DemoFlexConfigPrepaid) || x["endDate"] != inDays(h, 20)+"T00:00:00" {
+		t.Errorf("endDate after moving to the prepaid program: %v", x)
 	}
 }
 
