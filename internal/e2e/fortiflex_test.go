@@ -307,4 +307,3 @@ func TestFlexAcceptsTheVMsKey(t *testing.T) {
 		t.Fatalf("%s", resultText(res))
 	}
 }
-
