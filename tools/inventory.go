@@ -9,6 +9,7 @@ import (
 type Services struct {
 	FortiGateCloud FortiGateCloudAPI
 	FortiFlex      *FortiFlex
+	FortiAnalyzer  FortiAnalyzerAPI
 }
 
 // Inventory returns every tool the configured services offer, filtered for read-only mode, which
@@ -21,6 +22,9 @@ func Inventory(svc Services, opts Options) []Definition {
 	}
 	if svc.FortiFlex != nil {
 		defs = append(defs, FortiFlexTools(*svc.FortiFlex, opts)...)
+	}
+	if svc.FortiAnalyzer != nil {
+		defs = append(defs, FortiAnalyzerTools(svc.FortiAnalyzer, opts, nil)...)
 	}
 	if !opts.ReadOnly {
 		return defs

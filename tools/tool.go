@@ -95,7 +95,7 @@ func New[In, Out any](spec Spec, h Handler[In, Out]) Definition {
 				return errorResult(spec.Name, &ArgumentError{Problems: []string{err.Error()}}), nil
 			}
 		}
-		res, err := h(ctx, args)
+		res, err := h(withProgressToken(ctx, req), args)
 		if err != nil {
 			return errorResult(spec.Name, err), nil
 		}

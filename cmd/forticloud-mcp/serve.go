@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"time"
 
 	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/emulator"
@@ -62,6 +63,13 @@ func (c *serveCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
+			logger.Warn("closing upstream sessions", "error", err)
+		}
+	}()
 	if c.HTTP == "" {
 		if c.Sandbox {
 			logger.Info("sandbox: serving MCP on stdio; an MCP client starts this command itself, e.g. claude mcp add forticloud-sandbox -- forticloud-mcp serve --sandbox")

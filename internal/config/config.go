@@ -74,6 +74,9 @@ type AnalyzerConfig struct {
 	URL      string `name:"fortianalyzer-url" env:"FORTIANALYZER_URL" help:"FortiAnalyzer Cloud instance URL (https://<account>.<region>.fortianalyzer.forticloud.com); FAZ tools are off without it." group:"FortiAnalyzer Cloud"`
 	Username string `name:"fortianalyzer-api-username" env:"FORTIANALYZER_API_USERNAME" help:"IAM API user for FortiAnalyzer Cloud only." group:"FortiAnalyzer Cloud"`
 	Password Secret `name:"fortianalyzer-api-password" env:"FORTIANALYZER_API_PASSWORD" help:"Password of --fortianalyzer-api-username." group:"FortiAnalyzer Cloud"`
+	// MaxSessions bounds the JSON-RPC sessions the server holds; the API user's login-max (20 by
+	// default) is shared with every other client of that user.
+	MaxSessions int `name:"fortianalyzer-max-sessions" env:"FORTIANALYZER_MAX_SESSIONS" default:"1" help:"JSON-RPC sessions the server may hold at once (1-20; the API user's login-max is 20)." group:"FortiAnalyzer Cloud"`
 }
 
 // SOCaaSConfig configures SOCaaS.
@@ -163,6 +166,9 @@ func (c *Config) Validate() error {
 		if t != "all" && !slices.Contains(AllServices, t) {
 			add("FORTICLOUD_MCP_TOOLSETS", "unknown toolset %q; use all or a comma list of %s", t, strings.Join(AllServices, ", "))
 		}
+	}
+	if c.Analyzer.MaxSessions < 0 || c.Analyzer.MaxSessions > 20 {
+		add("FORTIANALYZER_MAX_SESSIONS", "must be between 1 and 20 (FortiAnalyzer's login-max); got %d", c.Analyzer.MaxSessions)
 	}
 	if c.UpstreamTimeout <= 0 {
 		add("FORTICLOUD_MCP_UPSTREAM_TIMEOUT", "must be a positive duration such as 30s")

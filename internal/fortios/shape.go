@@ -94,8 +94,9 @@ type Shaped struct {
 	Redacted int
 }
 
-// Shape decodes body, redacts it and cuts it to at most budget bytes. A list (`results` array or
-// keyed map, or a top-level array of per-VDOM envelopes) is cut to a prefix of whole items;
+// Shape decodes body, redacts it and cuts it to at most budget bytes. A list (a `results` or
+// `data` array or keyed map, or a top-level array such as per-VDOM envelopes) is cut to a prefix
+// of whole items;
 // anything else that does not fit is returned as text. incomplete says body is already cut.
 func Shape(body []byte, budget int, incomplete bool) Shaped {
 	var v any
@@ -118,25 +119,29 @@ func Shape(body []byte, budget int, incomplete bool) Shaped {
 		out.Note = fmt.Sprintf("the reply was %d bytes; kept the first %d of %d top-level items", len(full), kept, len(t))
 		return out
 	case map[string]any:
-		if res, ok := t["results"]; ok {
+		for _, key := range listKeys {
+			res, ok := t[key]
+			if !ok {
+				continue
+			}
 			rest := make(map[string]any, len(t))
 			for k, val := range t {
-				if k != "results" {
+				if k != key {
 					rest[k] = val
 				}
 			}
 			restJSON, _ := json.Marshal(rest)
-			overhead := len(restJSON) + len(`,"results":`) + 2
+			overhead := len(restJSON) + len(`,"":`) + len(key) + 2
 			switch r := res.(type) {
 			case []any:
 				kept, raw := cutArray(r, budget-overhead, joinArray)
-				out.JSON, out.Truncated = withResults(restJSON, raw), true
-				out.Note = fmt.Sprintf("the reply was %d bytes; kept the first %d of %d results (use start/count or filter/format query parameters to page or narrow)", len(full), kept, len(r))
+				out.JSON, out.Truncated = withList(restJSON, key, raw), true
+				out.Note = fmt.Sprintf("the reply was %d bytes; kept the first %d of %d %s entries (page or narrow the query to see the rest)", len(full), kept, len(r), key)
 				return out
 			case map[string]any:
 				kept, total, raw := cutMap(r, budget-overhead)
-				out.JSON, out.Truncated = withResults(restJSON, raw), true
-				out.Note = fmt.Sprintf("the reply was %d bytes; kept %d of %d results entries (narrow the query to see the rest)", len(full), kept, total)
+				out.JSON, out.Truncated = withList(restJSON, key, raw), true
+				out.Note = fmt.Sprintf("the reply was %d bytes; kept %d of %d %s entries (narrow the query to see the rest)", len(full), kept, total, key)
 				return out
 			}
 		}
@@ -239,14 +244,17 @@ func joinArray(items []json.RawMessage) []byte {
 	return buf.Bytes()
 }
 
-// withResults re-inserts results into the envelope's other fields.
-func withResults(rest []byte, results []byte) json.RawMessage {
+// listKeys name the list a reply carries: FortiOS `results`, FortiAnalyzer `data`.
+var listKeys = []string{"results", "data"}
+
+// withList re-inserts the cut list into the envelope's other fields.
+func withList(rest []byte, key string, results []byte) json.RawMessage {
 	var buf bytes.Buffer
 	buf.Write(rest[:len(rest)-1])
 	if len(rest) > 2 {
 		buf.WriteByte(',')
 	}
-	buf.WriteString(`"results":`)
+	buf.WriteString(`"` + key + `":`)
 	buf.Write(results)
 	buf.WriteByte('}')
 	return buf.Bytes()

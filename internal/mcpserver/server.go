@@ -4,6 +4,7 @@ package mcpserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -17,6 +18,7 @@ import (
 	"github.com/forticloud-mcp/forticloud-mcp/auth"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/fortianalyzer"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortiflex"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortigatecloud"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/idempotency"
@@ -27,9 +29,10 @@ import (
 
 // Server is a configured forticloud-mcp.
 type Server struct {
-	MCP    *server.MCPServer
-	Tools  []tools.Definition
-	logger *slog.Logger
+	MCP     *server.MCPServer
+	Tools   []tools.Definition
+	logger  *slog.Logger
+	closers []func(context.Context) error
 }
 
 // instructions tell the model how to use the server well.
@@ -78,7 +81,22 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 			logger.Warn("service off: its tools are not offered", "service", config.FortiFlex, "why", acc.Why)
 		}
 	}
-	for _, s := range []string{config.FortiAnalyzer, config.SOCaaS} {
+	var closers []func(context.Context) error
+	if cfg.ToolsetEnabled(config.FortiAnalyzer) {
+		acc := cfg.Access(config.FortiAnalyzer)
+		if acc.Enabled() {
+			// client_id "FortiAnalyzer": case matters (forticloud-api.md §1.4).
+			src := sourceFor(acc, "FortiAnalyzer", base, cfg.UpstreamTimeout, guard, logger)
+			hc := &http.Client{Transport: base, Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
+			faz := fortianalyzer.New(acc.BaseURL, hc, src, auth.SessionPoolOptions{MaxSessions: cfg.Analyzer.MaxSessions, Logger: logger})
+			svc.FortiAnalyzer = faz
+			closers = append(closers, faz.Close)
+			logger.Info("service on", "service", config.FortiAnalyzer, "url", acc.BaseURL, "max_sessions", max(cfg.Analyzer.MaxSessions, 1))
+		} else {
+			logger.Warn("service off: its tools are not offered", "service", config.FortiAnalyzer, "why", acc.Why)
+		}
+	}
+	for _, s := range []string{config.SOCaaS} {
 		if cfg.ToolsetEnabled(s) {
 			logger.Debug("service has no tools in this version", "service", s)
 		}
@@ -99,7 +117,22 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		server.WithLogger(logger),
 	)
 	tools.Register(s, defs)
-	return &Server{MCP: s, Tools: defs, logger: logger}, nil
+	return &Server{MCP: s, Tools: defs, logger: logger, closers: closers}, nil
+}
+
+// Close releases upstream resources: FortiAnalyzer sessions are logged out (login-max is a
+// budget shared with the API user's other clients).
+func (s *Server) Close(ctx context.Context) error {
+	var errs []error
+	for _, c := range s.closers {
+		if err := c(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(s.closers) > 0 {
+		s.logger.Info("upstream sessions closed")
+	}
+	return errors.Join(errs...)
 }
 
 // openIdempotency opens the durable idempotency store in the state directory.
