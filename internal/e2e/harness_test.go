@@ -57,7 +57,12 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	em := emulator.New(emulator.Options{})
+	return newWorldWith(t, emulator.Options{})
+}
+
+func newWorldWith(t *testing.T, opts emulator.Options) *world {
+	t.Helper()
+	em := emulator.New(opts)
 	url, err := em.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -149,12 +154,19 @@ type server struct {
 	cmd     *exec.Cmd
 }
 
-func client() *mcp.Client {
-	return mcp.NewClient(&mcp.Implementation{Name: "e2e-go-sdk", Version: "1"}, nil)
+func client() *mcp.Client { return clientWith(nil) }
+
+func clientWith(opts *mcp.ClientOptions) *mcp.Client {
+	return mcp.NewClient(&mcp.Implementation{Name: "e2e-go-sdk", Version: "1"}, opts)
 }
 
 // startStdio spawns the server as an MCP client would and connects over stdio.
 func startStdio(t *testing.T, env []string, protocol string, args ...string) *server {
+	t.Helper()
+	return startStdioWith(t, env, protocol, nil, args...)
+}
+
+func startStdioWith(t *testing.T, env []string, protocol string, opts *mcp.ClientOptions, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
 	cmd.Env = env
@@ -162,7 +174,7 @@ func startStdio(t *testing.T, env []string, protocol string, args ...string) *se
 	cmd.Stderr = stderr
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	session, err := client().Connect(ctx, &mcp.CommandTransport{Command: cmd}, &mcp.ClientSessionOptions{ProtocolVersion: protocol})
+	session, err := clientWith(opts).Connect(ctx, &mcp.CommandTransport{Command: cmd}, &mcp.ClientSessionOptions{ProtocolVersion: protocol})
 	if err != nil {
 		t.Fatalf("connect over stdio: %v\nstderr:\n%s", err, stderr)
 	}
