@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/invopop/jsonschema"
@@ -168,42 +169,31 @@ func deviceMatches(d map[string]any, in ListDevicesArgs) bool {
 // shapeDevices selects fields, cleans device-supplied text and keeps the list within the result
 // budget (cutting whole devices and pointing at the next page).
 func shapeDevices(devs []map[string]any, total int, in ListDevicesArgs, opts Options, next int) *DeviceList {
-	out := &DeviceList{Devices: make([]map[string]any, 0, len(devs)), Total: total}
-	size := 200
+	shaped := make([]map[string]any, 0, len(devs))
 	for _, d := range devs {
-		shaped := make(map[string]any, len(d))
+		m := make(map[string]any, len(d))
 		for k, v := range d {
-			if len(in.Fields) > 0 && k != "sn" && !contains(in.Fields, k) {
+			if len(in.Fields) > 0 && k != "sn" && !slices.Contains(in.Fields, k) {
 				continue
 			}
 			if s, ok := v.(string); ok {
 				v = sanitize.String(s)
 			}
-			shaped[k] = v
+			m[sanitize.String(k)] = v
 		}
-		b, _ := json.Marshal(shaped)
-		if size+len(b)+1 > opts.budget() && len(out.Devices) > 0 {
-			next = in.Offset + len(out.Devices)
-			break
-		}
-		size += len(b) + 1
-		out.Devices = append(out.Devices, shaped)
+		shaped = append(shaped, m)
+	}
+	out := &DeviceList{Total: total}
+	var end int
+	out.Devices, end = fitList(shaped, opts.budget(), in.Offset)
+	if end < in.Offset+len(shaped) {
+		next = end
 	}
 	out.Returned = len(out.Devices)
 	if next >= 0 {
-		out.NextOffset = &next
-		out.Truncated = true
+		out.NextOffset, out.Truncated = &next, true
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // FortiOSProxyArgs are fortios_proxy's arguments.
