@@ -55,19 +55,10 @@ func (c *Client) login(ctx context.Context) (string, error) {
 	}
 	r, err := auth.WithToken(ctx, c.src, func(ctx context.Context, token string) (reply, error) {
 		body, _ := json.Marshal(map[string]string{"access_token": token})
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/p/forticloud_jsonrpc_login/", bytes.NewReader(body))
+		status, data, err := upstream.Do(ctx, c.http, upstream.Call{Service: ServiceName, Op: "login", Method: http.MethodPost,
+			URL: c.base + "/p/forticloud_jsonrpc_login/", Body: body, Limit: 64 << 10})
 		if err != nil {
 			return reply{}, err
-		}
-		upstream.NewRequest(req).Header.Set("Content-Type", "application/json")
-		resp, err := c.http.Do(req)
-		if err != nil {
-			return reply{}, &upstream.Error{Service: ServiceName, Op: "login", Err: upstream.UnwrapURLError(err)}
-		}
-		defer resp.Body.Close()
-		data, _, err := upstream.ReadBody(resp, 64<<10)
-		if err != nil {
-			return reply{}, &upstream.Error{Service: ServiceName, Op: "login", Status: resp.StatusCode, Err: err}
 		}
 		var out struct {
 			Session string `json:"session"`
@@ -79,7 +70,7 @@ func (c *Client) login(ctx context.Context) (string, error) {
 		if s, ok := out.Error.(string); ok && msg == "" {
 			msg = s
 		}
-		return reply{session: out.Session, status: resp.StatusCode, msg: msg}, nil
+		return reply{session: out.Session, status: status, msg: msg}, nil
 	}, func(r reply) bool { return r.status == http.StatusUnauthorized })
 	if err != nil {
 		var ae *auth.Error
@@ -163,25 +154,12 @@ func (c *Client) send(ctx context.Context, session string, r Request) (*Response
 	if err != nil {
 		return nil, fmt.Errorf("fortianalyzer: %s: %w", op, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/jsonrpc", bytes.NewReader(payload))
+	status, data, err := upstream.Do(ctx, c.http, upstream.Call{Service: ServiceName, Op: op, Method: http.MethodPost, URL: c.base + "/jsonrpc", Body: payload, Limit: maxReply})
 	if err != nil {
-		return nil, fmt.Errorf("fortianalyzer: %s: %w", op, err)
+		return nil, err
 	}
-	upstream.NewRequest(req).Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, &upstream.Error{Service: ServiceName, Op: op, Err: upstream.UnwrapURLError(err)}
-	}
-	defer resp.Body.Close()
-	data, truncated, err := upstream.ReadBody(resp, maxReply)
-	if err != nil {
-		return nil, &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode, Err: err}
-	}
-	if truncated {
-		return nil, &upstream.Error{Service: ServiceName, Op: op, Message: fmt.Sprintf("reply larger than %d bytes", maxReply)}
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode, Message: upstream.Clip(string(data), 200)}
+	if status != http.StatusOK {
+		return nil, &upstream.Error{Service: ServiceName, Op: op, Status: status, Message: upstream.Clip(string(data), 200)}
 	}
 	return decode(op, r.URL, data, v3)
 }

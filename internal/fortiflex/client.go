@@ -4,7 +4,6 @@
 package fortiflex
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -88,39 +87,25 @@ func (c *Client) call(ctx context.Context, op, endpoint string, body any) (*enve
 }
 
 func (c *Client) post(ctx context.Context, op, endpoint string, payload []byte, token string) (*envelope, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+apiPath+endpoint, bytes.NewReader(payload))
+	status, data, err := upstream.Do(ctx, c.http, upstream.Call{Service: ServiceName, Op: op, Method: http.MethodPost, URL: c.base + apiPath + endpoint,
+		Body: payload, Header: http.Header{"Authorization": {"Bearer " + token}}, Limit: maxReply})
 	if err != nil {
-		return nil, fmt.Errorf("fortiflex: %s: %w", op, err)
+		return nil, err
 	}
-	upstream.NewRequest(req)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, &upstream.Error{Service: ServiceName, Op: op, Err: upstream.UnwrapURLError(err)}
-	}
-	defer resp.Body.Close()
-	data, truncated, err := upstream.ReadBody(resp, maxReply)
-	if err != nil {
-		return nil, &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode, Err: err}
-	}
-	if truncated {
-		return nil, &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode, Message: fmt.Sprintf("reply larger than %d bytes", maxReply)}
-	}
-	env := &envelope{http: resp.StatusCode}
+	env := &envelope{http: status}
 	if err := json.Unmarshal(data, &env.raw); err != nil {
-		if resp.StatusCode == http.StatusUnauthorized {
+		if status == http.StatusUnauthorized {
 			return env, nil
 		}
-		e := &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode, Message: "reply is not a FortiFlex JSON envelope"}
-		if resp.StatusCode < 400 {
+		e := &upstream.Error{Service: ServiceName, Op: op, Status: status, Message: "reply is not a FortiFlex JSON envelope"}
+		if status < 400 {
 			e.Err = err
 		}
 		return nil, e
 	}
 	env.parseStatus()
 	// ANS-FLEX treats HTTP >= 400 as failure even when the body looks fine (§2.1).
-	if resp.StatusCode >= 400 {
+	if status >= 400 {
 		env.ok = false
 	}
 	return env, nil

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -151,4 +152,46 @@ func UnwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// Call is one HTTP exchange with a service.
+type Call struct {
+	Service, Op string
+	Method, URL string
+	Body        []byte      // sent as application/json when not nil
+	Header      http.Header // extra headers (e.g. Authorization)
+	Limit       int64       // largest reply body accepted
+}
+
+// Do sends c and returns the status and the decoded reply body. A reply larger than c.Limit, a
+// transport failure and a corrupt body are *Error values naming the service.
+func Do(ctx context.Context, hc *http.Client, c Call) (int, []byte, error) {
+	var body io.Reader
+	if c.Body != nil {
+		body = bytes.NewReader(c.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, c.Method, c.URL, body)
+	if err != nil {
+		return 0, nil, &Error{Service: c.Service, Op: c.Op, Err: err}
+	}
+	NewRequest(req)
+	if c.Body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, &Error{Service: c.Service, Op: c.Op, Err: UnwrapURLError(err)}
+	}
+	defer resp.Body.Close()
+	data, truncated, err := ReadBody(resp, c.Limit)
+	if err != nil {
+		return resp.StatusCode, nil, &Error{Service: c.Service, Op: c.Op, Status: resp.StatusCode, Err: err}
+	}
+	if truncated {
+		return resp.StatusCode, nil, &Error{Service: c.Service, Op: c.Op, Status: resp.StatusCode, Message: fmt.Sprintf("reply larger than %d bytes", c.Limit)}
+	}
+	return resp.StatusCode, data, nil
 }
