@@ -1,7 +1,7 @@
 // Package emulator is a stateful fake of Fortinet's cloud APIs (the FortiCloud
 // IAM OAuth server, FortiGate Cloud and the FortiOS REST API behind its proxy,
-// FortiFlex v2) served on real sockets, with fault injection and request
-// records.
+// FortiFlex v2, FortiAnalyzer Cloud JSON-RPC) served on real sockets, with
+// fault injection and request records.
 //
 // It follows the project's reference, /work/shared/forticloud-api.md and
 // fortios-and-faz-data.md; comments cite their sections ("forticloud-api.md
@@ -11,8 +11,9 @@
 //
 // Layout: emulator.go (options, routing, lifecycle), records.go, faults.go,
 // clock.go, respond.go (shared envelopes); one file per service (iam.go,
-// fortigatecloud.go, fortios*.go); identity.go (users, tokens, lock-out);
-// device.go; seed_*.go (the demo world).
+// fortigatecloud.go, fortios*.go, fortiflex*.go, fortianalyzer*.go);
+// identity.go (users, tokens, lock-out); device.go; seed_*.go (the demo
+// world).
 package emulator
 
 import (
@@ -35,6 +36,7 @@ const (
 	svcFortiGateCloud = "fortigatecloud"
 	svcFortiOS        = "fortios"
 	svcFortiFlex      = "fortiflex"
+	svcFortiAnalyzer  = "fortianalyzer"
 )
 
 // Options configures an Emulator. The zero value is a demo world on real time.
@@ -51,12 +53,27 @@ type Options struct {
 	RefreshTokenTTL  time.Duration
 	LockoutThreshold int           // failed password grants before the account locks (default 5)
 	LockoutDuration  time.Duration // default 15m (forticloud-api.md §1.5: 15–30 min)
-	NoDemoData       bool          // true: start with no users, devices or FortiFlex data (tests add their own)
+	NoDemoData       bool          // true: start with no users, devices, FortiFlex or FortiAnalyzer data (tests add their own)
 	MaxRecords       int           // request records kept (default 100000); RequestCount counts all
 	// FlexVMsKey makes FortiFlex entitlement replies carry their data under
 	// "vms" instead of "entitlements", the bug TF-FLEX works around
 	// (forticloud-api.md §2.1). SetFlexVMsKey changes it at run time.
 	FlexVMsKey bool
+
+	// FortiAnalyzer Cloud (forticloud-api.md §4).
+
+	// FAZLoginMax is how many sessions one API user may hold at once
+	// (default 20, the login-max of fortinet-docs/fortianalyzer-cloud-api-users.txt).
+	FAZLoginMax int
+	// FAZSessionIdle ends a session after this long without a request
+	// (default 30m [inf]; the reference does not know the timeout).
+	FAZSessionIdle time.Duration
+	// FAZSearchPolls is how many polls a log search or FortiView task takes
+	// to reach 100 % (default 3).
+	FAZSearchPolls int
+	// FAZMaxSearches is how many live search tasks (tids) one API user may
+	// hold (default 8 [inf]; §4.4 says only that slots run out).
+	FAZMaxSearches int
 }
 
 // Emulator serves every emulated service on one handler.
@@ -77,6 +94,8 @@ type Emulator struct {
 	flex       *flexStore // FortiFlex programs, configs, entitlements (own lock)
 	flexVMsKey atomic.Bool
 
+	faz *fazStore // FortiAnalyzer sessions, tasks, logs, alerts, incidents (own lock)
+
 	rec    *recorder
 	faults faultSet
 
@@ -88,8 +107,9 @@ type Emulator struct {
 }
 
 // New builds an emulator. Unless opts.NoDemoData, it holds the demo world:
-// the users and accounts of seed_users.go, the fleet of seed_fleet.go and
-// the FortiFlex programs of seed_flex.go.
+// the users and accounts of seed_users.go, the fleet of seed_fleet.go, the
+// FortiFlex programs of seed_flex.go and the FortiAnalyzer logs, alerts and
+// incidents of seed_faz*.go.
 func New(opts Options) *Emulator {
 	if opts.Clock == nil {
 		opts.Clock = realClock{}
@@ -117,6 +137,7 @@ func New(opts Options) *Emulator {
 		bySN:     map[string]*deviceState{},
 		rec:      newRecorder(opts.MaxRecords),
 		flex:     newFlexStore(),
+		faz:      newFAZStore(),
 	}
 	e.flexVMsKey.Store(opts.FlexVMsKey)
 	e.handler = http.HandlerFunc(e.serve)
@@ -124,6 +145,7 @@ func New(opts Options) *Emulator {
 		e.seedDemoUsers()
 		e.seedDemoFleet()
 		e.seedDemoFlex()
+		e.seedDemoFAZ()
 	}
 	return e
 }
@@ -182,8 +204,8 @@ func (e *Emulator) Close() error {
 }
 
 // route maps a path prefix to a service. Prefixes are matched in order, so
-// more specific ones come first. Services added later (FortiAnalyzer under
-// /p/ and /jsonrpc, SOCaaS under /socaasAPI/) add their rows here.
+// more specific ones come first. Services added later (SOCaaS under
+// /socaasAPI/) add their rows here.
 type route struct {
 	prefix  string
 	service string
@@ -195,6 +217,8 @@ var routes = []route{
 	{"/ES/api/", svcFortiFlex, (*Emulator).serveFortiFlex},
 	{"/forticloudapi/v1/fgt/", svcFortiOS, (*Emulator).serveFortiOSProxy},
 	{"/forticloudapi/", svcFortiGateCloud, (*Emulator).serveFortiGateCloud},
+	{"/p/forticloud_jsonrpc_login", svcFortiAnalyzer, (*Emulator).serveFAZLogin},
+	{"/jsonrpc", svcFortiAnalyzer, (*Emulator).serveFAZRPC},
 }
 
 func serviceFor(path string) *route {

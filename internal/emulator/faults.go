@@ -11,7 +11,7 @@ import (
 // Fault makes matching requests misbehave. Faults are checked before routing,
 // in the order they were injected; the first match applies.
 type Fault struct {
-	Service    string        // "" any, or "iam", "fortigatecloud", "fortios"
+	Service    string        // "" any, or "iam", "fortigatecloud", "fortios", "fortiflex", "fortianalyzer"
 	Method     string        // "" any
 	PathPrefix string        // "" any; matched against the URL path
 	Latency    time.Duration // delay before answering; stops waiting when the client goes away
@@ -126,13 +126,23 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, service st
 
 // defaultFaultBody shapes an injected error like the service's own errors:
 // OAuth-style for IAM and FortiGate Cloud (forticloud-api.md §1.3, §3.2),
-// the FortiOS error envelope for the proxy (fortios-and-faz-data.md §1.6).
+// the FortiOS error envelope for the proxy (fortios-and-faz-data.md §1.6),
+// the FortiFlex envelope with status -1 (forticloud-api.md §2.1; the data
+// key is left out, as for an unknown endpoint), and for FortiAnalyzer a
+// classic JSON-RPC result with code -1 (§4.2, §4.3) [inf: what a
+// FortiAnalyzer Cloud front end sends on a 5xx is not known].
 func defaultFaultBody(service, method string, status int) string {
 	switch service {
 	case svcIAM, svcFortiGateCloud:
 		return string(mustJSON(oauthError{Error: oauthCodeFor(status), Description: http.StatusText(status)}))
 	case svcFortiOS:
 		return string(mustJSON(obj("http_method", method, "status", "error", "http_status", status)))
+	case svcFortiFlex:
+		msg := http.StatusText(status)
+		return string(mustJSON(obj("error", msg, "message", msg, "status", -1)))
+	case svcFortiAnalyzer:
+		return string(mustJSON(obj("id", nil, "result", []object{obj("status",
+			obj("code", fazErrRuntime, "message", "runtime error 0: "+http.StatusText(status)))})))
 	default:
 		return http.StatusText(status) + "\n"
 	}
