@@ -136,8 +136,8 @@ type fazTask struct {
 	adom    string
 	view    string // FortiView name; "" for a log search
 	rows    []any  // the window the fetch pages through (fazRow or object)
-	matched int      // rows that matched in all
-	scanned int      // rows in the device and time scope
+	matched int    // rows that matched in all
+	scanned int    // rows in the device and time scope
 	polls   int
 	touched time.Time
 }
