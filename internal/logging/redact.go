@@ -56,10 +56,15 @@ func (r redactHandler) WithGroup(name string) slog.Handler {
 }
 
 func redactAttr(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
 	if isSensitive(a.Key) {
+		switch v.Kind() {
+		case slog.KindBool, slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindDuration:
+			// A number or a flag cannot carry a credential (max_sessions=2, caller_token=true).
+			return slog.Attr{Key: a.Key, Value: v}
+		}
 		return slog.String(a.Key, Redacted)
 	}
-	v := a.Value.Resolve()
 	if v.Kind() == slog.KindGroup {
 		attrs := v.Group()
 		red := make([]any, len(attrs))

@@ -19,7 +19,9 @@ func TestRedactsSensitiveAttributesAtAnyDepth(t *testing.T) {
 				t.Fatalf("json=%v: %q leaked: %s", json, leak, out)
 			}
 		}
-		if !strings.Contains(out, "/mcp") || !strings.Contains(out, "3") {
+		l.Info("flags", "max_sessions", 2, "caller_token", true)
+		out = buf.String()
+		if !strings.Contains(out, "/mcp") || !strings.Contains(out, "3") || !strings.Contains(out, "max_sessions") || strings.Contains(out, `max_sessions=[redacted]`) || strings.Contains(out, `"max_sessions":"[redacted]"`) {
 			t.Fatalf("json=%v: harmless attributes lost: %s", json, out)
 		}
 	}
