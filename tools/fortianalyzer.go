@@ -20,12 +20,24 @@ type FortiAnalyzerAPI interface {
 	SearchLogs(ctx context.Context, r fortianalyzer.SearchRequest, onProgress func(percent int)) (*fortianalyzer.SearchResult, error)
 }
 
+// FortiAnalyzer bundles the client with the log search settings.
+type FortiAnalyzer struct {
+	API FortiAnalyzerAPI
+	// SearchTimeout bounds one faz_log_search; past it the search is cancelled upstream
+	// (default 2 minutes).
+	SearchTimeout time.Duration
+	Now           func() time.Time
+}
+
 // FortiAnalyzerTools returns the FortiAnalyzer tools.
-func FortiAnalyzerTools(api FortiAnalyzerAPI, opts Options, now func() time.Time) []Definition {
-	if now == nil {
-		now = time.Now
+func FortiAnalyzerTools(f FortiAnalyzer, opts Options) []Definition {
+	if f.Now == nil {
+		f.Now = time.Now
 	}
-	return []Definition{fazJSONRPC(api, opts), fazLogSearch(api, opts, now)}
+	if f.SearchTimeout <= 0 {
+		f.SearchTimeout = 2 * time.Minute
+	}
+	return []Definition{fazJSONRPC(f.API, opts), fazLogSearch(f, opts)}
 }
 
 // FAZJSONRPCArgs are faz_jsonrpc's arguments.
@@ -162,7 +174,7 @@ func parseWhen(field, s string) (time.Time, error) {
 	return time.Time{}, InvalidArgument(field, "%q is not a date: use RFC 3339 (2026-11-23T00:00:00Z) or YYYY-MM-DD HH:MM:SS", s)
 }
 
-func fazLogSearch(api FortiAnalyzerAPI, opts Options, now func() time.Time) Definition {
+func fazLogSearch(f FortiAnalyzer, opts Options) Definition {
 	return New(Spec{
 		Name: "faz_log_search", Title: "Search FortiAnalyzer logs", Toolset: config.FortiAnalyzer,
 		Hints: Hints{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: true},
@@ -185,7 +197,7 @@ func fazLogSearch(api FortiAnalyzerAPI, opts Options, now func() time.Time) Defi
 		}
 		r.Devices = in.Devices
 		if in.TimeRange == nil {
-			r.End = now().UTC()
+			r.End = f.Now().UTC()
 			r.Start = r.End.Add(-24 * time.Hour)
 		} else {
 			var err error
@@ -200,10 +212,15 @@ func fazLogSearch(api FortiAnalyzerAPI, opts Options, now func() time.Time) Defi
 			}
 		}
 		reportProgress(ctx, 0, 100, "log search started")
-		res, err := api.SearchLogs(ctx, r, func(pct int) {
+		sctx, cancel := context.WithTimeoutCause(ctx, f.SearchTimeout, fmt.Errorf("the log search ran longer than %s (FORTIANALYZER_SEARCH_TIMEOUT) and was cancelled; narrow the time range or the filter", f.SearchTimeout))
+		defer cancel()
+		res, err := f.API.SearchLogs(sctx, r, func(pct int) {
 			reportProgress(ctx, float64(pct), 100, fmt.Sprintf("searching %s logs: %d%%", r.LogType, pct))
 		})
 		if err != nil {
+			if cause := context.Cause(sctx); cause != nil && ctx.Err() == nil {
+				return nil, cause
+			}
 			return nil, err
 		}
 		rows := make([]map[string]any, 0, len(res.Logs))

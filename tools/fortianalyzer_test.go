@@ -35,7 +35,7 @@ func (f *fakeFAZAPI) SearchLogs(_ context.Context, r fortianalyzer.SearchRequest
 
 func TestFAZJSONRPCReadsRunAndWritesWait(t *testing.T) {
 	api := &fakeFAZAPI{}
-	rpc := byName(FortiAnalyzerTools(api, Options{}, nil), "faz_jsonrpc")
+	rpc := byName(FortiAnalyzerTools(FortiAnalyzer{API: api}, Options{}), "faz_jsonrpc")
 	for _, c := range []struct{ args, want string }{
 		{`{"method":"get","url":"/sys/status"}`, ""},
 		{`{"method":"add","url":"/logview/adom/root/logsearch","params":{"logtype":"traffic"}}`, ""},
@@ -60,7 +60,7 @@ func TestFAZJSONRPCReadsRunAndWritesWait(t *testing.T) {
 
 func TestFAZBadInputNeverReachesUpstream(t *testing.T) {
 	api := &fakeFAZAPI{}
-	defs := FortiAnalyzerTools(api, approveAll, nil)
+	defs := FortiAnalyzerTools(FortiAnalyzer{API: api}, approveAll)
 	for _, c := range []struct{ tool, args, want string }{
 		{"faz_jsonrpc", `{"url":"/sys/status"}`, "method is required"},
 		{"faz_jsonrpc", `{"method":"fetch","url":"/sys/status"}`, "method must be one of"},
@@ -92,7 +92,7 @@ func TestFAZBadInputNeverReachesUpstream(t *testing.T) {
 
 func TestFAZLogSearchDefaultsAndShaping(t *testing.T) {
 	api := &fakeFAZAPI{}
-	search := byName(FortiAnalyzerTools(api, Options{MaxResultBytes: 4096}, nil), "faz_log_search")
+	search := byName(FortiAnalyzerTools(FortiAnalyzer{API: api}, Options{MaxResultBytes: 4096}), "faz_log_search")
 	res := call(t, search, `{"filter":"srcip==10.0.0.5 and action==deny","limit":200}`)
 	if res.IsError {
 		t.Fatal(text(res))

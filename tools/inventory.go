@@ -9,7 +9,7 @@ import (
 type Services struct {
 	FortiGateCloud FortiGateCloudAPI
 	FortiFlex      *FortiFlex
-	FortiAnalyzer  FortiAnalyzerAPI
+	FortiAnalyzer  *FortiAnalyzer
 }
 
 // Inventory returns every tool the configured services offer, filtered for read-only mode, which
@@ -24,7 +24,7 @@ func Inventory(svc Services, opts Options) []Definition {
 		defs = append(defs, FortiFlexTools(*svc.FortiFlex, opts)...)
 	}
 	if svc.FortiAnalyzer != nil {
-		defs = append(defs, FortiAnalyzerTools(svc.FortiAnalyzer, opts, nil)...)
+		defs = append(defs, FortiAnalyzerTools(*svc.FortiAnalyzer, opts)...)
 	}
 	if !opts.ReadOnly {
 		return defs

@@ -76,7 +76,8 @@ type AnalyzerConfig struct {
 	Password Secret `name:"fortianalyzer-api-password" env:"FORTIANALYZER_API_PASSWORD" help:"Password of --fortianalyzer-api-username." group:"FortiAnalyzer Cloud"`
 	// MaxSessions bounds the JSON-RPC sessions the server holds; the API user's login-max (20 by
 	// default) is shared with every other client of that user.
-	MaxSessions int `name:"fortianalyzer-max-sessions" env:"FORTIANALYZER_MAX_SESSIONS" default:"1" help:"JSON-RPC sessions the server may hold at once (1-20; the API user's login-max is 20)." group:"FortiAnalyzer Cloud"`
+	SearchTimeout time.Duration `name:"fortianalyzer-search-timeout" env:"FORTIANALYZER_SEARCH_TIMEOUT" default:"2m" help:"Longest a faz_log_search may run before it is cancelled upstream." group:"FortiAnalyzer Cloud"`
+	MaxSessions   int           `name:"fortianalyzer-max-sessions" env:"FORTIANALYZER_MAX_SESSIONS" default:"1" help:"JSON-RPC sessions the server may hold at once (1-20; the API user's login-max is 20)." group:"FortiAnalyzer Cloud"`
 }
 
 // SOCaaSConfig configures SOCaaS.

@@ -184,3 +184,19 @@ func TestFAZApprovedWriteChangesState(t *testing.T) {
 		}
 	}
 }
+
+func TestFAZLogSearchTimesOutAndCancelsUpstream(t *testing.T) {
+	w := newWorldWith(t, emulator.Options{FAZSearchPolls: 10000})
+	s := startStdio(t, fazEnv(w, "FORTIANALYZER_SEARCH_TIMEOUT=1s"), "")
+	res := s.call(t, "faz_log_search", map[string]any{"logtype": "traffic"})
+	if !res.IsError || !strings.Contains(resultText(res), "longer than 1s") {
+		t.Fatalf("%q", resultText(res))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for w.em.FAZCancelledSearches() == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if w.em.FAZCancelledSearches() != 1 || w.em.FAZActiveSearches() != 0 {
+		t.Fatalf("cancelled %d, active %d", w.em.FAZCancelledSearches(), w.em.FAZActiveSearches())
+	}
+}

@@ -89,7 +89,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 			src := sourceFor(acc, "FortiAnalyzer", base, cfg.UpstreamTimeout, guard, logger)
 			hc := &http.Client{Transport: base, Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
 			faz := fortianalyzer.New(acc.BaseURL, hc, src, auth.SessionPoolOptions{MaxSessions: cfg.Analyzer.MaxSessions, Logger: logger})
-			svc.FortiAnalyzer = faz
+			svc.FortiAnalyzer = &tools.FortiAnalyzer{API: faz, SearchTimeout: cfg.Analyzer.SearchTimeout}
 			closers = append(closers, faz.Close)
 			logger.Info("service on", "service", config.FortiAnalyzer, "url", acc.BaseURL, "max_sessions", max(cfg.Analyzer.MaxSessions, 1))
 		} else {
