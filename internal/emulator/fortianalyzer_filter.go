@@ -42,9 +42,21 @@ var errFilterSyntax = errors.New("invalid filter")
 type fazExpr interface {
 	match(get func(string) (string, bool), caseSensitive bool) bool
 	// canon writes the expression in a canonical form that parses back to
-	// the same expression (fuzz-tested).
-	canon(b *strings.Builder)
+	// an equivalent expression with the same canonical form (fuzz-tested).
+	// Parentheses appear only where precedence needs them (an "or" under an
+	// "and", anything compound under "not"), so the canonical form never
+	// nests deeper than the input did.
+	canon(b *strings.Builder, parent canonCtx)
 }
+
+type canonCtx int
+
+const (
+	ctxTop canonCtx = iota
+	ctxAnd
+	ctxOr
+	ctxNot
+)
 
 type fazCond struct{ field, op, value string }
 
@@ -61,11 +73,11 @@ func fazFilterString(x fazExpr) string {
 		return ""
 	}
 	var b strings.Builder
-	x.canon(&b)
+	x.canon(&b, ctxTop)
 	return b.String()
 }
 
-func (c *fazCond) canon(b *strings.Builder) {
+func (c *fazCond) canon(b *strings.Builder, _ canonCtx) {
 	b.WriteString(c.field)
 	b.WriteString(c.op)
 	b.WriteByte('"')
@@ -78,24 +90,29 @@ func (c *fazCond) canon(b *strings.Builder) {
 	b.WriteByte('"')
 }
 
-func (l *fazLogic) canon(b *strings.Builder) {
-	b.WriteByte('(')
+func (l *fazLogic) canon(b *strings.Builder, parent canonCtx) {
+	paren := parent == ctxNot || (parent == ctxAnd && l.or)
+	if paren {
+		b.WriteByte('(')
+	}
+	ctx, sep := ctxAnd, " and "
+	if l.or {
+		ctx, sep = ctxOr, " or "
+	}
 	for i, k := range l.kids {
 		if i > 0 {
-			if l.or {
-				b.WriteString(" or ")
-			} else {
-				b.WriteString(" and ")
-			}
+			b.WriteString(sep)
 		}
-		k.canon(b)
+		k.canon(b, ctx)
 	}
-	b.WriteByte(')')
+	if paren {
+		b.WriteByte(')')
+	}
 }
 
-func (n *fazNot) canon(b *strings.Builder) {
+func (n *fazNot) canon(b *strings.Builder, _ canonCtx) {
 	b.WriteString("not ")
-	n.x.canon(b)
+	n.x.canon(b, ctxNot)
 }
 
 func (l *fazLogic) match(get func(string) (string, bool), cs bool) bool {
