@@ -10,6 +10,7 @@ type Services struct {
 	FortiGateCloud FortiGateCloudAPI
 	FortiFlex      *FortiFlex
 	FortiAnalyzer  *FortiAnalyzer
+	SOCaaS         SOCaaSAPI
 }
 
 // Inventory returns every tool the configured services offer, filtered for read-only mode, which
@@ -25,6 +26,9 @@ func Inventory(svc Services, opts Options) []Definition {
 	}
 	if svc.FortiAnalyzer != nil {
 		defs = append(defs, FortiAnalyzerTools(*svc.FortiAnalyzer, opts)...)
+	}
+	if svc.SOCaaS != nil {
+		defs = append(defs, SOCaaSTools(svc.SOCaaS, opts)...)
 	}
 	if !opts.ReadOnly {
 		return defs

@@ -305,5 +305,5 @@ func TestSchemaSnapshots(t *testing.T) {
 
 // allServices has a fake for every service, so that inventory tests see every tool.
 func allServices() Services {
-	return Services{FortiGateCloud: &countingAPI{}, FortiFlex: &FortiFlex{API: &fakeFlex{}}, FortiAnalyzer: &FortiAnalyzer{API: &fakeFAZAPI{}}}
+	return Services{FortiGateCloud: &countingAPI{}, FortiFlex: &FortiFlex{API: &fakeFlex{}}, FortiAnalyzer: &FortiAnalyzer{API: &fakeFAZAPI{}}, SOCaaS: &fakeSOCaaS{}}
 }

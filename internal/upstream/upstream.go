@@ -166,13 +166,19 @@ type Call struct {
 // Do sends c and returns the status and the decoded reply body. A reply larger than c.Limit, a
 // transport failure and a corrupt body are *Error values naming the service.
 func Do(ctx context.Context, hc *http.Client, c Call) (int, []byte, error) {
+	status, body, _, err := DoHeader(ctx, hc, c)
+	return status, body, err
+}
+
+// DoHeader is Do that also returns the reply's headers.
+func DoHeader(ctx context.Context, hc *http.Client, c Call) (int, []byte, http.Header, error) {
 	var body io.Reader
 	if c.Body != nil {
 		body = bytes.NewReader(c.Body)
 	}
 	req, err := http.NewRequestWithContext(ctx, c.Method, c.URL, body)
 	if err != nil {
-		return 0, nil, &Error{Service: c.Service, Op: c.Op, Err: err}
+		return 0, nil, nil, &Error{Service: c.Service, Op: c.Op, Err: err}
 	}
 	NewRequest(req)
 	if c.Body != nil {
@@ -183,15 +189,15 @@ func Do(ctx context.Context, hc *http.Client, c Call) (int, []byte, error) {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, nil, &Error{Service: c.Service, Op: c.Op, Err: UnwrapURLError(err)}
+		return 0, nil, nil, &Error{Service: c.Service, Op: c.Op, Err: UnwrapURLError(err)}
 	}
 	defer resp.Body.Close()
 	data, truncated, err := ReadBody(resp, c.Limit)
 	if err != nil {
-		return resp.StatusCode, nil, &Error{Service: c.Service, Op: c.Op, Status: resp.StatusCode, Err: err}
+		return resp.StatusCode, nil, resp.Header, &Error{Service: c.Service, Op: c.Op, Status: resp.StatusCode, Err: err}
 	}
 	if truncated {
-		return resp.StatusCode, nil, &Error{Service: c.Service, Op: c.Op, Status: resp.StatusCode, Message: fmt.Sprintf("reply larger than %d bytes", c.Limit)}
+		return resp.StatusCode, nil, resp.Header, &Error{Service: c.Service, Op: c.Op, Status: resp.StatusCode, Message: fmt.Sprintf("reply larger than %d bytes", c.Limit)}
 	}
-	return resp.StatusCode, data, nil
+	return resp.StatusCode, data, resp.Header, nil
 }
