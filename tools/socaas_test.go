@@ -32,7 +32,10 @@ func (f *fakeSOCaaS) GetAlert(_ context.Context, id string) (socaas.Item, error)
 	f.calls.Add(1)
 	return socaas.Item{"uuid": id, "indicators": []any{map[string]any{"type": "ip", "value": "10.0.0.5"}}}, nil
 }
-func (f *fakeSOCaaS) UpdateAlert(context.Context, string, string, string) error { f.writes.Add(1); return nil }
+func (f *fakeSOCaaS) UpdateAlert(context.Context, string, string, string) error {
+	f.writes.Add(1)
+	return nil
+}
 func (f *fakeSOCaaS) ListComments(context.Context, string, string) ([]socaas.Item, error) {
 	f.calls.Add(1)
 	return []socaas.Item{{"content": "looked at it"}}, nil
