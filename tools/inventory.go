@@ -1,6 +1,10 @@
 package tools
 
 import (
+	"context"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -42,11 +46,20 @@ func Inventory(svc Services, opts Options) []Definition {
 	return kept
 }
 
-// Register adds the tools to an MCP server.
-func Register(s *server.MCPServer, defs []Definition) {
+// Register adds the tools to an MCP server. timeout (if positive) bounds each call: upstream
+// waits (a rate limit's Retry-After, a slow search) end with a clear error instead of hanging.
+func Register(s *server.MCPServer, defs []Definition, timeout time.Duration) {
 	tools := make([]server.ServerTool, len(defs))
 	for i, d := range defs {
-		tools[i] = server.ServerTool{Tool: d.Tool, Handler: d.Handler}
+		h := d.Handler
+		if timeout > 0 {
+			h = func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				ctx, cancel := context.WithTimeout(ctx, timeout)
+				defer cancel()
+				return d.Handler(ctx, req)
+			}
+		}
+		tools[i] = server.ServerTool{Tool: d.Tool, Handler: h}
 	}
 	s.AddTools(tools...)
 }

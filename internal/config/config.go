@@ -99,6 +99,7 @@ type Config struct {
 	StateDir         string        `name:"state-dir" env:"FORTICLOUD_MCP_STATE_DIR" help:"Directory for durable state (idempotency keys); default $XDG_STATE_HOME/forticloud-mcp or ~/.local/state/forticloud-mcp." group:"Tools"`
 	ReadOnly         bool          `name:"read-only" env:"FORTICLOUD_MCP_READ_ONLY" help:"Refuse every write (non-GET FortiOS calls, FortiFlex creation, ...)." group:"Tools"`
 	Toolsets         []string      `name:"toolsets" env:"FORTICLOUD_MCP_TOOLSETS" sep:"," default:"all" help:"Services whose tools to enable: all, or a comma list of fortigatecloud, fortiflex, fortianalyzer, socaas." group:"Tools"`
+	ToolTimeout      time.Duration `name:"tool-timeout" env:"FORTICLOUD_MCP_TOOL_TIMEOUT" default:"5m" help:"Longest one tool call may take, waits for rate limits included." group:"Tools"`
 	UpstreamTimeout  time.Duration `name:"upstream-timeout" env:"FORTICLOUD_MCP_UPSTREAM_TIMEOUT" default:"30s" help:"Timeout for each upstream HTTP call." group:"Tools"`
 	MaxResultBytes   int           `name:"max-result-bytes" env:"FORTICLOUD_MCP_MAX_RESULT_BYTES" default:"65536" help:"Cap on the size of one upstream reply returned to the model (bytes)." group:"Tools"`
 	AllowInsecureURL bool          `name:"allow-insecure-upstream" hidden:"" help:"Accept http:// upstream URLs on non-loopback hosts (testing only)." group:"Tools"`

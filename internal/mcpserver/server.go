@@ -125,7 +125,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		server.WithRecovery(),
 		server.WithLogger(logger),
 	)
-	tools.Register(s, defs)
+	tools.Register(s, defs, cfg.ToolTimeout)
 	tools.RegisterPrompts(s, tools.Prompts(defs))
 	return &Server{MCP: s, Tools: defs, logger: logger, closers: closers}, nil
 }
