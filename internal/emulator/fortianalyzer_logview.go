@@ -21,9 +21,12 @@ import (
 // tasks (log searches and FortiView runs together [inf]); one more is
 // refused with -1 until a task ends (§4.4: "Search slots … run out").
 //
-// The add's limit (≤ 1000) and offset select the window of matching rows
-// the task holds, in time-order; the fetch's limit (≤ 1000) and offset page
-// within that window [inf]. total-count is every row that matched.
+// Offsets count from the first matching row, in time-order. The add's
+// limit and offset (≤ 1000 rows) say how far the task collects rows: up to
+// offset+limit. The fetch's limit (≤ 1000; default the add's) and offset
+// pick the page from those, so a client sends the same offset to both, as
+// FAZ-MCP does against live units [inf: the reference gives no
+// semantics]. total-count is every row that matched.
 
 const maxFAZFetch = 1000 // §4.4: "The fetch limit is at most 1000"
 
@@ -135,7 +138,8 @@ type fazTask struct {
 	user    string
 	adom    string
 	view    string // FortiView name; "" for a log search
-	rows    []any  // the window the fetch pages through (fazRow or object)
+	rows    []any  // what the fetch pages through (fazRow or object)
+	limit   int64  // the add's limit: the fetch's default
 	matched int    // rows that matched in all
 	scanned int    // rows in the device and time scope
 	polls   int
@@ -241,11 +245,11 @@ func fazLogSearchAdd(c *fazCall) (any, *fazErr) {
 	if order != "asc" {
 		slices.Reverse(hits)
 	}
-	window := []any{}
-	for i := offset; i < int64(len(hits)) && i < offset+limit; i++ {
-		window = append(window, hits[i].row)
+	collected := []any{}
+	for i := int64(0); i < int64(len(hits)) && i < offset+limit; i++ {
+		collected = append(collected, hits[i].row)
 	}
-	return c.startTask(&fazTask{adom: adom, rows: window, matched: len(hits), scanned: scanned})
+	return c.startTask(&fazTask{adom: adom, rows: collected, limit: limit, matched: len(hits), scanned: scanned})
 }
 
 // fazLogSearchFetch: get /logview/adom/<adom>/logsearch/<tid>.
@@ -254,7 +258,7 @@ func fazLogSearchFetch(c *fazCall) (any, *fazErr) {
 	if ferr != nil {
 		return nil, ferr
 	}
-	limit, offset, ferr := c.limitOffset(maxFAZFetch, maxFAZFetch)
+	limit, offset, ferr := c.limitOffset(0, maxFAZFetch)
 	if ferr != nil {
 		return nil, ferr
 	}
@@ -264,6 +268,9 @@ func fazLogSearchFetch(c *fazCall) (any, *fazErr) {
 	t, pct, ferr := c.pollTaskLocked(adom, "")
 	if ferr != nil {
 		return nil, ferr
+	}
+	if limit == 0 {
+		limit = t.limit
 	}
 	if pct < 100 {
 		return obj("percentage", pct, "return-lines", 0, "total-count", t.matched*pct/100,

@@ -133,10 +133,29 @@ func TestFAZLogSearchFlow(t *testing.T) {
 			t.Errorf("%v: %d rows, want %d", c.params, got, c.want)
 		}
 	}
+	// No device, or an empty list, finds nothing (FAZ-MCP, live).
+	for _, dev := range []any{nil, []any{}} {
+		res := h.v3ok(sess, "add", "/logview/adom/root/logsearch", map[string]any{"logtype": "traffic", "device": dev})
+		if n := jnum(t, h.fetchAll(sess, jnum(t, res["tid"]))["total-count"]); n != 0 {
+			t.Errorf("device %v: %d rows", dev, n)
+		}
+	}
+	// Paging: the same offset on the add and the fetch picks rows from
+	// the start of the match.
+	full := h.fetchAll(sess, h.search(sess, map[string]any{"filter": "srcip==10.0.0.5", "limit": 20}))["data"].([]any)
+	tid = h.search(sess, map[string]any{"filter": "srcip==10.0.0.5", "limit": 5, "offset": 10})
+	var pg []any
+	for i := 0; i < 3; i++ {
+		pg = h.v3ok(sess, "get", tidURL(tid), map[string]any{"limit": 5, "offset": 10})["data"].([]any)
+	}
+	if len(pg) != 5 || string(mustJSON(pg)) != string(mustJSON(full[10:15])) {
+		t.Errorf("page at offset 10: %d rows, not rows 10-14", len(pg))
+	}
 	// Every seeded log type has rows in both ADOMs.
 	for _, lt := range []string{"traffic", "event", "attack", "virus", "webfilter", "app-ctrl"} {
 		for _, adom := range []string{DemoFAZADOM, DemoFAZBranchADOM} {
-			res := h.v3ok(sess, "add", "/logview/adom/"+adom+"/logsearch", map[string]any{"logtype": lt, "limit": 1})
+			res := h.v3ok(sess, "add", "/logview/adom/"+adom+"/logsearch", map[string]any{"logtype": lt, "limit": 1,
+				"device": []any{map[string]any{"devid": "All_FortiGate"}}})
 			tid := jnum(t, res["tid"])
 			h.v3ok(sess, "get", "/logview/adom/"+adom+"/logsearch/count/"+itoa(tid), nil)
 			h.v3ok(sess, "get", "/logview/adom/"+adom+"/logsearch/count/"+itoa(tid), nil)

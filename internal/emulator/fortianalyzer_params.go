@@ -200,11 +200,14 @@ type devSelector struct {
 	devname, devid, vd, csf string
 }
 
-// deviceParam reads "device"; absent means every device [inf].
+// deviceParam reads "device". A search without devices, or with an empty
+// list, matches nothing: "The FAZ API requires a device filter. Without
+// one, searches return 0 results" (FAZ-MCP, checked against appliances).
+// A devname or devid may carry "[vdom]".
 func (c *fazCall) deviceParam() ([]devSelector, *fazErr) {
 	v, ok := c.p.raw("device")
 	if !ok || v == nil {
-		return []devSelector{{all: true}}, nil
+		return nil, nil
 	}
 	list, isList := v.([]any)
 	if !isList {
@@ -220,12 +223,12 @@ func (c *fazCall) deviceParam() ([]devSelector, *fazErr) {
 		case name == "All_FortiGate" || name == "All_Device" || id == "All_FortiGate" || id == "All_Device":
 			out = append(out, devSelector{all: true})
 		case name != "":
-			out = append(out, devSelector{devname: name})
+			sel := devSelector{devname: name}
+			sel.devname, sel.vd = splitVDOM(name)
+			out = append(out, sel)
 		case id != "":
-			sel := devSelector{devid: id}
-			if i := strings.IndexByte(id, '['); i > 0 && strings.HasSuffix(id, "]") {
-				sel.devid, sel.vd = id[:i], id[i+1:len(id)-1]
-			}
+			sel := devSelector{}
+			sel.devid, sel.vd = splitVDOM(id)
 			out = append(out, sel)
 		case csf != "":
 			out = append(out, devSelector{csf: csf})
@@ -233,10 +236,15 @@ func (c *fazCall) deviceParam() ([]devSelector, *fazErr) {
 			return nil, c.badData("each device entry needs devname, devid or csfname")
 		}
 	}
-	if len(out) == 0 {
-		return nil, c.badData("device is empty")
-	}
 	return out, nil
+}
+
+// splitVDOM splits "FGT60F…[root]" into the device and the VDOM.
+func splitVDOM(s string) (string, string) {
+	if i := strings.IndexByte(s, '['); i > 0 && strings.HasSuffix(s, "]") {
+		return s[:i], s[i+1 : len(s)-1]
+	}
+	return s, ""
 }
 
 func selects(sels []devSelector, devname, devid, vd, csf string) bool {
@@ -244,7 +252,7 @@ func selects(sels []devSelector, devname, devid, vd, csf string) bool {
 		switch {
 		case s.all:
 			return true
-		case s.devname != "" && s.devname == devname:
+		case s.devname != "" && s.devname == devname && (s.vd == "" || s.vd == vd):
 			return true
 		case s.devid != "" && s.devid == devid && (s.vd == "" || s.vd == vd):
 			return true

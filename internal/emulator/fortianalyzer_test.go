@@ -123,6 +123,12 @@ func TestFAZLoginClientID(t *testing.T) {
 	if r := h.classic(sess, "get", "/sys/status", nil); classicCode(t, r) != 0 {
 		t.Errorf("status with a fresh session: %v", r)
 	}
+	// The session lives on its own once issued (§4.1 step 4: clients may
+	// revoke the token at once).
+	h.e.RevokeTokens()
+	if r := h.classic(sess, "get", "/sys/status", nil); classicCode(t, r) != 0 {
+		t.Errorf("status after the token was revoked: %v", r)
+	}
 
 	// A live token of another portal is no FortiAnalyzer token (§1.4).
 	r := h.do("POST", fazLoginPath, jsonHdr(), map[string]string{"access_token": h.demoToken()})

@@ -214,7 +214,10 @@ func (e *Emulator) seedDemoIncidentsLocked(now time.Time) {
 		if x.created.After(now.Add(-time.Minute)) {
 			x.created = now.Add(-time.Minute)
 		}
-		if x.updated.Before(x.created) || x.updated.After(now) {
+		if x.updated.After(now) {
+			x.updated = now.Add(-30 * time.Second)
+		}
+		if x.updated.Before(x.created) {
 			x.updated = x.created
 		}
 		f.incidents = append(f.incidents, x)
@@ -259,7 +262,11 @@ func (e *Emulator) seedDemoIncidentsLocked(now time.Time) {
 		st := statuses[n%len(statuses)]
 		n++
 		created := a.alertTime.Add(15 * time.Minute)
-		x := &fazIncident{adom: a.adom, name: a.subject, endpoint: a.epip + " (" + a.epname + ")", reporter: "soc-analyst1",
+		endpoint := a.epip
+		if a.epname != a.epip {
+			endpoint += " (" + a.epname + ")"
+		}
+		x := &fazIncident{adom: a.adom, name: a.subject, endpoint: endpoint, reporter: "soc-analyst1",
 			status: st, severity: severity(a.severity), category: categories[a.eventtype],
 			description: "Raised from alert " + a.id + ": " + a.extrainfo + ".", lastuser: "soc-analyst1", euid: a.euid, epid: a.epid,
 			alertid: a.id, epip: a.epip, epname: a.epname, revision: 1, created: created, updated: created}
