@@ -37,6 +37,7 @@ const (
 	svcFortiOS        = "fortios"
 	svcFortiFlex      = "fortiflex"
 	svcFortiAnalyzer  = "fortianalyzer"
+	svcSOCaaS         = "socaas"
 )
 
 // Options configures an Emulator. The zero value is a demo world on real time.
@@ -74,6 +75,18 @@ type Options struct {
 	// FAZMaxSearches is how many live search tasks (tids) one API user may
 	// hold (default 8 [inf]; §4.4 says only that slots run out).
 	FAZMaxSearches int
+
+	// SOCaaS (forticloud-api.md §5).
+
+	// SOCaaSObjectErrors makes errorArr items {"code","desc","name"}
+	// objects (SOAR-SOC's schema) instead of strings (SOC-REF), §5.1.
+	SOCaaSObjectErrors bool
+	// SOCaaSGetPerMinute and SOCaaSPostPerMinute are the per-source-IP
+	// rate limits (§5.1 [3p]: GET 100/min and 1000/h, POST 5/min and
+	// 60/h). 0 means the default; the hourly limit keeps the reference's
+	// ratio (×10, ×12); negative means unlimited.
+	SOCaaSGetPerMinute  int
+	SOCaaSPostPerMinute int
 }
 
 // Emulator serves every emulated service on one handler.
@@ -95,6 +108,8 @@ type Emulator struct {
 	flexVMsKey atomic.Bool
 
 	faz *fazStore // FortiAnalyzer sessions, tasks, logs, alerts, incidents (own lock)
+
+	soc *socStore // SOCaaS alerts, comments, files, service requests, rate limits (own lock)
 
 	rec    *recorder
 	faults faultSet
@@ -138,6 +153,7 @@ func New(opts Options) *Emulator {
 		rec:      newRecorder(opts.MaxRecords),
 		flex:     newFlexStore(),
 		faz:      newFAZStore(),
+		soc:      newSOCStore(),
 	}
 	e.flexVMsKey.Store(opts.FlexVMsKey)
 	e.handler = http.HandlerFunc(e.serve)
@@ -146,6 +162,7 @@ func New(opts Options) *Emulator {
 		e.seedDemoFleet()
 		e.seedDemoFlex()
 		e.seedDemoFAZ()
+		e.seedDemoSOCaaS() // after FortiAnalyzer: drawn from its logs and alerts
 	}
 	return e
 }
@@ -219,6 +236,7 @@ var routes = []route{
 	{"/forticloudapi/", svcFortiGateCloud, (*Emulator).serveFortiGateCloud},
 	{"/p/forticloud_jsonrpc_login", svcFortiAnalyzer, (*Emulator).serveFAZLogin},
 	{"/jsonrpc", svcFortiAnalyzer, (*Emulator).serveFAZRPC},
+	{"/socaasAPI/", svcSOCaaS, (*Emulator).serveSOCaaS},
 }
 
 func serviceFor(path string) *route {

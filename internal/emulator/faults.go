@@ -11,7 +11,7 @@ import (
 // Fault makes matching requests misbehave. Faults are checked before routing,
 // in the order they were injected; the first match applies.
 type Fault struct {
-	Service    string        // "" any, or "iam", "fortigatecloud", "fortios", "fortiflex", "fortianalyzer"
+	Service    string        // "" any, or "iam", "fortigatecloud", "fortios", "fortiflex", "fortianalyzer", "socaas"
 	Method     string        // "" any
 	PathPrefix string        // "" any; matched against the URL path
 	Latency    time.Duration // delay before answering; stops waiting when the client goes away
@@ -143,6 +143,8 @@ func defaultFaultBody(service, method string, status int) string {
 	case svcFortiAnalyzer:
 		return string(mustJSON(obj("id", nil, "result", []object{obj("status",
 			obj("code", fazErrRuntime, "message", "runtime error 0: "+http.StatusText(status)))})))
+	case svcSOCaaS: // its §5.1 envelope: status 1, a string errorArr item, data null
+		return string(mustJSON(socEnvelope(1, []any{http.StatusText(status)}, nil)))
 	default:
 		return http.StatusText(status) + "\n"
 	}

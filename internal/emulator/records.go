@@ -12,7 +12,7 @@ import (
 // bodies: only what a log line may show.
 type Request struct {
 	Time     time.Time // arrival, per the emulator's Clock
-	Service  string    // "iam", "fortigatecloud", "fortios", "fortiflex", "fortianalyzer"; "" for paths no service owns
+	Service  string    // "iam", "fortigatecloud", "fortios", "fortiflex", "fortianalyzer", "socaas"; "" for paths no service owns
 	Method   string
 	Path     string // URL path without the query string
 	Status   int    // status sent; 0 when no response was sent (connection reset, client gone)
