@@ -165,8 +165,16 @@ func (e *Emulator) seedDemoSOCaaS() {
 			if l.devname != x.devname || l.t.Before(x.first) || l.t.After(x.last) {
 				continue
 			}
-			if x.eventtype != "event" && !rowIs(l, "srcip", x.epip) && !rowIs(l, "dstip", x.epip) {
-				continue
+			switch x.eventtype {
+			case "ips": // grouped by device and signature
+				if !rowIs(l, "attack", strings.TrimPrefix(x.extra, "Attack ")) {
+					continue
+				}
+			case "event":
+			default:
+				if !rowIs(l, "srcip", x.epip) && !rowIs(l, "dstip", x.epip) {
+					continue
+				}
 			}
 			if x.eventtype == "event" && !rowIs(l, "logid", "0100032002") {
 				continue
