@@ -50,6 +50,9 @@ func (c *serveCmd) Run(ctx context.Context) error {
 		cfg = sandboxConfig(cfg, base)
 		cfg.StateDir = stateDir
 		logger.Info("sandbox: every service points at the built-in FortiCloud emulator; nothing leaves this machine", "emulator", base)
+		logger.Info("sandbox: things to try", "prompt", "enrich_socaas_alert alert_id="+emulator.DemoSOCaaSAlertUUID,
+			"faz_log_search", "filter=srcip=="+emulator.DemoFAZDeniedSrcIP+" and action==deny",
+			"flex_create_vm", fmt.Sprintf("config_id=%d (writes need --approval=none until approval channels exist)", emulator.DemoFlexConfigFGTVM))
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration:\n  %w", indent(err))
