@@ -26,6 +26,10 @@ type SessionFuncs struct {
 	Login func(ctx context.Context) (session string, err error)
 	// Logout ends a session (exec sys/logout).
 	Logout func(ctx context.Context, session string) error
+	// Check (optional) tells whether a session still works (a cheap read). -11 is also how
+	// FortiAnalyzer refuses a request the API user may not make; Check tells the two apart so
+	// that a permission error does not cost a logout and a login.
+	Check func(ctx context.Context, session string) error
 }
 
 // SessionPoolOptions tune a SessionPool.
@@ -55,6 +59,7 @@ type SessionPool struct {
 	failErr   error
 
 	flight singleflight.Group
+	logins sync.WaitGroup // logins in flight, waited for by Close
 }
 
 type slot struct {
@@ -100,14 +105,23 @@ func (p *SessionPool) Do(ctx context.Context, call func(ctx context.Context, ses
 	if !errors.Is(err, ErrSessionExpired) {
 		return err
 	}
+	if p.fn.Check != nil {
+		if cerr := p.fn.Check(ctx, sess); cerr == nil {
+			return permissionError(err) // the session works: this -11 is a real refusal
+		}
+	}
 	p.drop(s, sess)
 	if sess, err = p.sessionOf(ctx, s); err != nil {
 		return err
 	}
 	if err = call(ctx, sess); errors.Is(err, ErrSessionExpired) {
-		return fmt.Errorf("FortiAnalyzer answered -11 \"No permission for the resource\" on a fresh session: the API user lacks permission for this request: %w", err)
+		return permissionError(err)
 	}
 	return err
+}
+
+func permissionError(err error) error {
+	return fmt.Errorf("FortiAnalyzer answered -11 \"No permission for the resource\" on a working session: the API user lacks permission for this request: %w", err)
 }
 
 // acquire picks the least-busy slot, adding one while under the cap and every slot is busy.
@@ -115,7 +129,7 @@ func (p *SessionPool) acquire() (*slot, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return nil, errors.New("FortiAnalyzer: the session pool is closed (the server is shutting down)")
+		return nil, errClosed
 	}
 	var best *slot
 	for _, s := range p.slots {
@@ -158,7 +172,13 @@ func (p *SessionPool) sessionOf(ctx context.Context, s *slot) (string, error) {
 			p.mu.Unlock()
 			return sess, nil
 		}
+		if p.closed {
+			p.mu.Unlock()
+			return "", errClosed
+		}
+		p.logins.Add(1)
 		p.mu.Unlock()
+		defer p.logins.Done()
 		// Detached from the first caller so that its cancellation does not fail the others.
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
@@ -170,8 +190,10 @@ func (p *SessionPool) sessionOf(ctx context.Context, s *slot) (string, error) {
 			return "", err
 		}
 		if p.closed { // shut down while logging in: do not leak the session
-			go func() { _ = p.fn.Logout(context.Background(), sess) }()
-			return "", errors.New("FortiAnalyzer: the session pool is closed")
+			p.mu.Unlock()
+			_ = p.fn.Logout(lctx, sess)
+			p.mu.Lock()
+			return "", errClosed
 		}
 		s.session = sess
 		p.opts.Logger.Debug("FortiAnalyzer session opened", "slot", s.id)
@@ -210,7 +232,10 @@ func (p *SessionPool) Sessions() int {
 	return n
 }
 
-// Close logs every session out and refuses further calls.
+var errClosed = errors.New("FortiAnalyzer: the session pool is closed (the server is shutting down)")
+
+// Close logs every session out and refuses further calls. Logins still in flight log their
+// session out when they finish; Close waits for them within ctx.
 func (p *SessionPool) Close(ctx context.Context) error {
 	p.mu.Lock()
 	p.closed = true
@@ -227,6 +252,13 @@ func (p *SessionPool) Close(ctx context.Context) error {
 		if err := p.fn.Logout(ctx, sess); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	done := make(chan struct{})
+	go func() { p.logins.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("FortiAnalyzer: a login still in flight at shutdown: %w", ctx.Err()))
 	}
 	return errors.Join(errs...)
 }

@@ -151,3 +151,41 @@ func TestSessionPoolDoesNotRetryAFailedLoginInALoop(t *testing.T) {
 		t.Fatalf("after the back-off: %v, %d logins", err, f.logins.Load())
 	}
 }
+
+func TestSessionPoolPermissionErrorCostsNoLogin(t *testing.T) {
+	f := &fakeFAZ{live: map[string]bool{}}
+	fn := f.funcs()
+	fn.Check = func(ctx context.Context, s string) error { return f.use(ctx, s) }
+	p := NewSessionPool(fn, SessionPoolOptions{})
+	forbidden := func(context.Context, string) error { return ErrSessionExpired } // -11 on a live session
+	for range 10 {
+		if err := p.Do(context.Background(), forbidden); err == nil || !strings.Contains(err.Error(), "lacks permission") {
+			t.Fatalf("%v", err)
+		}
+	}
+	if f.logins.Load() != 1 || f.peak != 1 {
+		t.Fatalf("10 permission errors caused %d logins (peak %d sessions)", f.logins.Load(), f.peak)
+	}
+	// A really expired session is still replaced.
+	f.expireAll()
+	if err := p.Do(context.Background(), f.use); err != nil || f.logins.Load() != 2 {
+		t.Fatalf("%v, %d logins", err, f.logins.Load())
+	}
+}
+
+func TestSessionPoolCloseDuringLoginLeavesNothingOpen(t *testing.T) {
+	f := &fakeFAZ{live: map[string]bool{}, loginDelay: 100 * time.Millisecond}
+	p := NewSessionPool(f.funcs(), SessionPoolOptions{})
+	errc := make(chan error, 1)
+	go func() { errc <- p.Do(context.Background(), f.use) }()
+	time.Sleep(20 * time.Millisecond) // the login is in flight
+	if err := p.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-errc
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.current != 0 {
+		t.Fatalf("%d sessions left open after Close", f.current)
+	}
+}

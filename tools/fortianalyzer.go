@@ -125,7 +125,7 @@ type FAZTimeRange struct {
 
 // FAZLogSearchArgs are faz_log_search's arguments.
 type FAZLogSearchArgs struct {
-	ADOM      string        `json:"adom,omitempty" jsonschema:"pattern=^[A-Za-z0-9_.-]{1\\,64}$,default=root" jsonschema_description:"ADOM (default root)."`
+	ADOM      string        `json:"adom,omitempty" jsonschema:"pattern=^[A-Za-z0-9_-][A-Za-z0-9_.-]{0\\,63}$,default=root" jsonschema_description:"ADOM (default root)."`
 	LogType   string        `json:"logtype,omitempty" jsonschema:"enum=traffic,enum=event,enum=attack,enum=virus,enum=webfilter,enum=app-ctrl,enum=dns,enum=emailfilter,enum=dlp,enum=ssl,default=traffic" jsonschema_description:"Log type (default traffic)."`
 	Filter    string        `json:"filter,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"FortiAnalyzer filter, e.g. srcip==10.0.0.5 and action==deny."`
 	TimeRange *FAZTimeRange `json:"time_range,omitempty" jsonschema_description:"Window to search (default: the last 24 hours)."`

@@ -473,12 +473,12 @@ func idempotencyError(err error, key string) error {
 	return err
 }
 
-// refusedBeforeWriting reports whether FortiFlex answered the creation with an error of its own
-// (status -1 with a message), which means nothing was created; a transport error or timeout
-// leaves the outcome unknown.
+// refusedBeforeWriting reports whether FortiFlex itself refused the creation: its JSON envelope
+// said status -1 on a 2xx or 4xx reply, so nothing was created. Anything else (a timeout, a
+// gateway's 502 page, a 5xx, an unreadable or oversized reply) leaves the outcome unknown.
 func refusedBeforeWriting(err error) bool {
 	var ue *upstream.Error
-	return errors.As(err, &ue) && ue.Err == nil && ue.Message != ""
+	return errors.As(err, &ue) && ue.Err == nil && strings.HasPrefix(ue.Code, "status ") && ue.Status < 500
 }
 
 // FlexUpdateEntitlementArgs are flex_update_entitlement's arguments.
@@ -522,5 +522,8 @@ func flexUpdateEntitlement(f FortiFlex, opts Options) Definition {
 	})
 }
 
-// FlexScope builds the idempotency scope of one FortiFlex endpoint and API user.
-func FlexScope(baseURL, user string) string { return baseURL + "|" + user }
+// FlexScope builds the idempotency scope of one FortiFlex endpoint and API user; the URL is
+// normalised so that https://Support.fortinet.com/ and https://support.fortinet.com share keys.
+func FlexScope(baseURL, user string) string {
+	return strings.TrimRight(strings.ToLower(baseURL), "/") + "|" + strings.ToUpper(user)
+}

@@ -173,8 +173,16 @@ func TestFlexCreateVMUnknownOutcomeBlocksTheKey(t *testing.T) {
 	if !res.IsError || !strings.Contains(text(res), "without a known outcome") || api.creates.Load() != 1 {
 		t.Fatalf("the key was sent again after an unknown outcome: %q (creates %d)", text(res), api.creates.Load())
 	}
-	// A refusal by FortiFlex itself created nothing: the key may be used again.
-	api.createErr = &upstream.Error{Service: "FortiFlex", Op: "create", Message: "Insufficient points."}
+	// A gateway's 502 page (the create may have gone through behind it) also blocks the key.
+	api.createErr = &upstream.Error{Service: "FortiFlex", Op: "create", Status: 502, Message: "reply is not a FortiFlex JSON envelope"}
+	args = `{"config_id":41045,"idempotency_key":"deploy-502-0001"}`
+	_ = call(t, create, args)
+	api.createErr = nil
+	if res := call(t, create, args); !res.IsError || !strings.Contains(text(res), "without a known outcome") {
+		t.Fatalf("the key was released after a 502: %q", text(res))
+	}
+	// A refusal by FortiFlex itself (its envelope, status -1) created nothing: the key may be used again.
+	api.createErr = &upstream.Error{Service: "FortiFlex", Op: "create", Code: "status -1", Message: "Insufficient points."}
 	args = `{"config_id":41045,"idempotency_key":"deploy-refused-1"}`
 	_ = call(t, create, args)
 	api.createErr = nil

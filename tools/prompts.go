@@ -86,7 +86,17 @@ func enrichSOCaaSAlert(have map[string]bool) Prompt {
 			fmt.Fprintf(&b, "%d. Finish with a structured summary:\n", step)
 			b.WriteString("   - Alert: id, name, severity, status, SLA.\n   - Indicators: each with what the logs show (counts, first/last seen, actions).\n" +
 				"   - Affected devices: serial, name, model, firmware, tunnel state, relevant findings.\n   - Assessment: true or false positive, and confidence, with the evidence.\n" +
-				"   - Recommended next steps. Do not change anything yourself: changes (socaas_update_alert, socaas_add_comment) need a person's approval and should be proposed, not assumed.\n")
+				"   - Recommended next steps. Do not change anything yourself")
+			var writes []string
+			for _, w := range []string{"socaas_add_comment", "socaas_update_alert"} {
+				if have[w] {
+					writes = append(writes, w)
+				}
+			}
+			if len(writes) > 0 {
+				b.WriteString(": changes (" + strings.Join(writes, ", ") + ") need a person's approval and should be proposed, not assumed")
+			}
+			b.WriteString(".\n")
 			return userMessage(desc, b.String()), nil
 		},
 	}

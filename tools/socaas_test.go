@@ -127,7 +127,8 @@ func TestPromptsOnlyNameOfferedTools(t *testing.T) {
 	full := Inventory(allServices(), Options{})
 	onlySOC := Inventory(Services{SOCaaS: &fakeSOCaaS{}}, Options{})
 	onlyFGC := Inventory(Services{FortiGateCloud: &countingAPI{}}, Options{})
-	for name, defs := range map[string][]Definition{"full": full, "socaas only": onlySOC, "fortigatecloud only": onlyFGC} {
+	readOnly := Inventory(allServices(), Options{ReadOnly: true})
+	for name, defs := range map[string][]Definition{"full": full, "socaas only": onlySOC, "fortigatecloud only": onlyFGC, "read-only": readOnly} {
 		have := map[string]bool{}
 		for _, d := range defs {
 			have[d.Spec.Name] = true

@@ -36,7 +36,7 @@ type Client struct {
 // New returns a client for the instance at base; src issues tokens for client_id FortiAnalyzer.
 func New(base string, hc *http.Client, src auth.Source, opts auth.SessionPoolOptions) *Client {
 	c := &Client{base: strings.TrimRight(base, "/"), http: hc, src: src, slots: make(chan struct{}, searchSlots)}
-	c.pool = auth.NewSessionPool(auth.SessionFuncs{Login: c.login, Logout: c.logout}, opts)
+	c.pool = auth.NewSessionPool(auth.SessionFuncs{Login: c.login, Logout: c.logout, Check: c.check}, opts)
 	return c
 }
 
@@ -84,6 +84,12 @@ func (c *Client) login(ctx context.Context) (string, error) {
 			Hint: "check that the API user has FortiAnalyzer Cloud access and has not reached its login-max of simultaneous sessions"}
 	}
 	return r.session, nil
+}
+
+// check tells a live session from a dead one with the cheapest read there is.
+func (c *Client) check(ctx context.Context, session string) error {
+	_, err := c.send(ctx, session, Request{Method: "get", URL: "/sys/status"})
+	return err
 }
 
 func (c *Client) logout(ctx context.Context, session string) error {

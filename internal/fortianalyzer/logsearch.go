@@ -48,7 +48,10 @@ func (c *Client) SearchLogs(ctx context.Context, r SearchRequest, onProgress fun
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	base := "/logview/adom/" + r.ADOM + "/logsearch"
+	base, err := NormalizeURL("/logview/adom/" + r.ADOM + "/logsearch")
+	if err != nil || !logsearchStart.MatchString(base) {
+		return nil, fmt.Errorf("fortianalyzer: log search: ADOM %q does not make a valid url", r.ADOM)
+	}
 	devices := []map[string]string{{"devname": "All_FortiGate"}}
 	if len(r.Devices) > 0 {
 		devices = devices[:0]
@@ -119,10 +122,8 @@ func (c *Client) searchOnce(ctx context.Context, base string, start map[string]a
 		}
 		if page.Percentage >= 100 {
 			done = true // a fetch at 100 % reaps the tid (single use): nothing to cancel
-			if len(page.Data) == 0 && page.TotalCount > r.Offset {
-				return nil, true, nil
-			}
-			return &SearchResult{Logs: page.Data, Total: page.TotalCount}, false, nil
+			res := &SearchResult{Logs: page.Data, Total: page.TotalCount}
+			return res, len(page.Data) == 0 && page.TotalCount > r.Offset, nil
 		}
 		select {
 		case <-time.After(wait):

@@ -63,16 +63,20 @@ type reply struct {
 // envelope is {"result":{"status","errorArr","data"}} (§5.1).
 type envelope struct {
 	Result struct {
-		Status   int               `json:"status"`
-		ErrorArr []json.RawMessage `json:"errorArr"`
-		Data     json.RawMessage   `json:"data"`
+		Status   int             `json:"status"`
+		ErrorArr json.RawMessage `json:"errorArr"`
+		Data     json.RawMessage `json:"data"`
 	} `json:"result"`
 }
 
 // errorText joins errorArr, whose items are strings or {"code","desc","name"} objects (§5.1).
 func (e *envelope) errorText() string {
+	var items []json.RawMessage
+	if json.Unmarshal(e.Result.ErrorArr, &items) != nil && len(e.Result.ErrorArr) > 0 {
+		items = []json.RawMessage{e.Result.ErrorArr} // a single string or object instead of an array
+	}
 	var parts []string
-	for _, raw := range e.Result.ErrorArr {
+	for _, raw := range items {
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
 			parts = append(parts, s)
