@@ -26,6 +26,9 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/forticloud-mcp/forticloud-mcp/internal/emulator"
+	// The server is built by TestMain with `go build`, which the test cache cannot see; importing
+	// its packages ties this package's cached results to their sources.
+	_ "github.com/forticloud-mcp/forticloud-mcp/internal/mcpserver"
 )
 
 var binary string
