@@ -243,16 +243,8 @@ func flexListEntitlements(f FortiFlex, opts Options) Definition {
 			matched = append(matched, shapeEntitlement(e))
 		}
 		out := &FlexEntitlementList{Total: len(matched)}
-		start := min(in.Offset, len(matched))
-		end := min(start+in.Limit, len(matched))
-		out.Entitlements, end = fitList(matched[start:end], opts.budget(), start)
-		out.Returned = len(out.Entitlements)
-		if out.Entitlements == nil {
-			out.Entitlements = []FlexEntitlement{}
-		}
-		if end < len(matched) {
-			out.NextOffset, out.Truncated = &end, true
-		}
+		out.Entitlements, out.NextOffset = pageOf(matched, in.Offset, in.Limit, opts.budget())
+		out.Returned, out.Truncated = len(out.Entitlements), out.NextOffset != nil
 		return out, nil
 	})
 }

@@ -143,18 +143,9 @@ func socaasQuery(api SOCaaSAPI, opts Options) Definition {
 			matched = append(matched, clean.(map[string]any))
 		}
 		total := len(matched)
-		start := min(in.Offset, total)
-		end := min(start+in.Limit, total)
-		var next int
-		out.Items, next = fitList(matched[start:end], opts.budget(), start)
-		if out.Items == nil {
-			out.Items = []map[string]any{}
-		}
+		out.Items, out.NextOffset = pageOf(matched, in.Offset, in.Limit, opts.budget())
 		returned := len(out.Items)
-		out.Total, out.Returned = &total, &returned
-		if next < total {
-			out.NextOffset, out.Truncated = &next, true
-		}
+		out.Total, out.Returned, out.Truncated = &total, &returned, out.NextOffset != nil
 		return out, nil
 	})
 }

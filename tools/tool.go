@@ -153,3 +153,18 @@ func fitList[T any](items []T, budget, start int) ([]T, int) {
 	}
 	return items, start + len(items)
 }
+
+// pageOf cuts one page out of a filtered list: offset and limit, then the result budget. It
+// returns the page (never nil) and the next offset when more remain.
+func pageOf[T any](all []T, offset, limit, budget int) (page []T, next *int) {
+	start := min(offset, len(all))
+	end := min(start+limit, len(all))
+	page, end = fitList(all[start:end], budget, start)
+	if page == nil {
+		page = []T{}
+	}
+	if end < len(all) {
+		next = &end
+	}
+	return page, next
+}
