@@ -1,6 +1,6 @@
 // Package emulator is a stateful fake of Fortinet's cloud APIs (the FortiCloud
 // IAM OAuth server, FortiGate Cloud and the FortiOS REST API behind its proxy,
-// FortiFlex v2, FortiAnalyzer Cloud JSON-RPC) served on real sockets, with
+// FortiFlex v2, FortiAnalyzer Cloud JSON-RPC, SOCaaS) served on real sockets, with
 // fault injection and request records.
 //
 // It follows the project's reference, /work/shared/forticloud-api.md and
@@ -11,7 +11,7 @@
 //
 // Layout: emulator.go (options, routing, lifecycle), records.go, faults.go,
 // clock.go, respond.go (shared envelopes); one file per service (iam.go,
-// fortigatecloud.go, fortios*.go, fortiflex*.go, fortianalyzer*.go);
+// fortigatecloud.go, fortios*.go, fortiflex*.go, fortianalyzer*.go, socaas*.go);
 // identity.go (users, tokens, lock-out); device.go; seed_*.go (the demo
 // world).
 package emulator
