@@ -6,6 +6,7 @@ package fortianalyzer
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,19 +26,35 @@ const maxReply = 32 << 20
 
 // Client calls one FortiAnalyzer Cloud instance.
 type Client struct {
-	base  string
-	http  *http.Client
-	src   auth.Source
-	pool  *auth.SessionPool
-	reqID atomic.Int64
-	slots chan struct{}
+	base   string
+	http   *http.Client
+	login1 *http.Client // HTTP/1.1 only, for the login call
+	src    auth.Source
+	pool   *auth.SessionPool
+	reqID  atomic.Int64
+	slots  chan struct{}
 }
 
 // New returns a client for the instance at base; src issues tokens for client_id FortiAnalyzer.
 func New(base string, hc *http.Client, src auth.Source, opts auth.SessionPoolOptions) *Client {
-	c := &Client{base: strings.TrimRight(base, "/"), http: hc, src: src, slots: make(chan struct{}, searchSlots)}
+	c := &Client{base: strings.TrimRight(base, "/"), http: hc, login1: http1Only(hc), src: src, slots: make(chan struct{}, searchSlots)}
 	c.pool = auth.NewSessionPool(auth.SessionFuncs{Login: c.login, Logout: c.logout, Check: c.check}, opts)
 	return c
+}
+
+// http1Only returns hc speaking HTTP/1.1 only: HOWTO-FMG forces HTTP/1.1 for
+// /p/forticloud_jsonrpc_login/ "because of #0893680" (forticloud-api.md §4.1 step 2).
+func http1Only(hc *http.Client) *http.Client {
+	t, ok := hc.Transport.(*http.Transport)
+	if !ok {
+		return hc
+	}
+	t = t.Clone()
+	t.ForceAttemptHTTP2 = false
+	t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	c := *hc
+	c.Transport = t
+	return &c
 }
 
 // Close logs every session out.
@@ -55,7 +72,7 @@ func (c *Client) login(ctx context.Context) (string, error) {
 	}
 	r, err := auth.WithToken(ctx, c.src, func(ctx context.Context, token string) (reply, error) {
 		body, _ := json.Marshal(map[string]string{"access_token": token})
-		status, data, err := upstream.Do(ctx, c.http, upstream.Call{Service: ServiceName, Op: "login", Method: http.MethodPost,
+		status, data, err := upstream.Do(ctx, c.login1, upstream.Call{Service: ServiceName, Op: "login", Method: http.MethodPost,
 			URL: c.base + "/p/forticloud_jsonrpc_login/", Body: body, Limit: 64 << 10})
 		if err != nil {
 			return reply{}, err

@@ -2,6 +2,7 @@ package fortianalyzer
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -59,5 +60,17 @@ func TestIsV3(t *testing.T) {
 		if IsV3(u) != want {
 			t.Errorf("IsV3(%q) != %v", u, want)
 		}
+	}
+}
+
+func TestLoginClientSpeaksHTTP1Only(t *testing.T) {
+	base := upstream.NewTransport()
+	c := New("https://faz.example", &http.Client{Transport: base}, nil, auth.SessionPoolOptions{})
+	lt := c.login1.Transport.(*http.Transport)
+	if lt.ForceAttemptHTTP2 || lt.TLSNextProto == nil || len(lt.TLSNextProto) != 0 {
+		t.Fatal("login transport may negotiate HTTP/2")
+	}
+	if !base.ForceAttemptHTTP2 || c.http.Transport != base {
+		t.Fatal("the JSON-RPC transport was changed")
 	}
 }
