@@ -149,22 +149,30 @@ func (c *fazCall) selectAlertsLocked(adom string) ([]object, *fazErr) {
 
 // fazAlertsGet: get /eventmgmt/adom/<adom>/alerts.
 func fazAlertsGet(c *fazCall) (any, *fazErr) {
-	adom, ferr := c.adomParam()
-	if ferr != nil {
+	if _, ferr := c.adomParam(); ferr != nil { // an unknown ADOM is reported before bad paging
 		return nil, ferr
 	}
 	limit, offset, ferr := c.limitOffset(100, maxFAZAlerts)
 	if ferr != nil {
 		return nil, ferr
 	}
-	f := c.e.faz
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	rows, ferr := c.selectAlertsLocked(adom)
+	rows, ferr := c.alertRows()
 	if ferr != nil {
 		return nil, ferr
 	}
 	return obj("data", page(rows, offset, limit), "status", fazStatusOK()), nil
+}
+
+// alertRows selects the ADOM's alerts matching the call's parameters.
+func (c *fazCall) alertRows() ([]object, *fazErr) {
+	adom, ferr := c.adomParam()
+	if ferr != nil {
+		return nil, ferr
+	}
+	f := c.e.faz
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return c.selectAlertsLocked(adom)
 }
 
 func page(rows []object, offset, limit int64) []object {
@@ -205,14 +213,7 @@ func (c *fazCall) countReply(rows []object) (any, *fazErr) {
 
 // fazAlertsCount: get /eventmgmt/adom/<adom>/alerts/count.
 func fazAlertsCount(c *fazCall) (any, *fazErr) {
-	adom, ferr := c.adomParam()
-	if ferr != nil {
-		return nil, ferr
-	}
-	f := c.e.faz
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	rows, ferr := c.selectAlertsLocked(adom)
+	rows, ferr := c.alertRows()
 	if ferr != nil {
 		return nil, ferr
 	}
@@ -426,8 +427,7 @@ func (c *fazCall) selectIncidentsLocked(adom string) ([]*fazIncident, *fazErr) {
 
 // fazIncidentsGet: get /incidentmgmt/adom/<adom>/incidents.
 func fazIncidentsGet(c *fazCall) (any, *fazErr) {
-	adom, ferr := c.adomParam()
-	if ferr != nil {
+	if _, ferr := c.adomParam(); ferr != nil {
 		return nil, ferr
 	}
 	level, present, ok := c.p.str("detail-level")
@@ -438,6 +438,28 @@ func fazIncidentsGet(c *fazCall) (any, *fazErr) {
 		return nil, fazBadParams("detail-level must be basic, standard or extended")
 	}
 	limit, offset, ferr := c.limitOffset(100, maxFAZIncidents)
+	if ferr != nil {
+		return nil, ferr
+	}
+	rows, ferr := c.incidentRows(level)
+	if ferr != nil {
+		return nil, ferr
+	}
+	return obj("data", page(rows, offset, limit), "detail-level", level, "status", fazStatusOK()), nil
+}
+
+// fazIncidentsCount: get /incidentmgmt/adom/<adom>/incidents/count.
+func fazIncidentsCount(c *fazCall) (any, *fazErr) {
+	rows, ferr := c.incidentRows("standard")
+	if ferr != nil {
+		return nil, ferr
+	}
+	return c.countReply(rows)
+}
+
+// incidentRows selects the ADOM's incidents matching the call's parameters, rendered at level.
+func (c *fazCall) incidentRows(level string) ([]object, *fazErr) {
+	adom, ferr := c.adomParam()
 	if ferr != nil {
 		return nil, ferr
 	}
@@ -452,27 +474,7 @@ func fazIncidentsGet(c *fazCall) (any, *fazErr) {
 	for _, x := range list {
 		rows = append(rows, x.render(level))
 	}
-	return obj("data", page(rows, offset, limit), "detail-level", level, "status", fazStatusOK()), nil
-}
-
-// fazIncidentsCount: get /incidentmgmt/adom/<adom>/incidents/count.
-func fazIncidentsCount(c *fazCall) (any, *fazErr) {
-	adom, ferr := c.adomParam()
-	if ferr != nil {
-		return nil, ferr
-	}
-	f := c.e.faz
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	list, ferr := c.selectIncidentsLocked(adom)
-	if ferr != nil {
-		return nil, ferr
-	}
-	rows := make([]object, 0, len(list))
-	for _, x := range list {
-		rows = append(rows, x.render("standard"))
-	}
-	return c.countReply(rows)
+	return rows, nil
 }
 
 // incidentText reads an optional free-text field.
