@@ -677,28 +677,26 @@ func flexEntitlementUpdate(_ *Emulator, f *flexStore, c flexCaller, b flexBody, 
 
 // entitlements/stop {serialNumber}: ACTIVE → STOPPED only.
 func flexEntitlementStop(_ *Emulator, f *flexStore, c flexCaller, b flexBody, now time.Time) (any, *flexError) {
-	x, err := f.ownedEnt(c, b)
-	if err != nil {
-		return nil, err
-	}
-	if x.status != FlexActive {
-		return nil, unableToUpdate(x, "only an ACTIVE entitlement can be stopped")
-	}
-	x.stop(now)
-	return []FlexEntitlement{x.wire()}, nil
+	return f.transition(c, b, FlexActive, "only an ACTIVE entitlement can be stopped", func(x *flexEnt) { x.stop(now) })
 }
 
 // entitlements/reactivate {serialNumber}: STOPPED → ACTIVE only; PENDING
 // cannot be forced ACTIVE (TF-FLEX).
 func flexEntitlementReactivate(_ *Emulator, f *flexStore, c flexCaller, b flexBody, now time.Time) (any, *flexError) {
+	return f.transition(c, b, FlexStopped, "only a STOPPED entitlement can be reactivated", func(x *flexEnt) { x.activate(now) })
+}
+
+// transition applies a by-hand state change to the caller's entitlement,
+// refusing it unless the entitlement is in state from.
+func (f *flexStore) transition(c flexCaller, b flexBody, from, refusal string, apply func(*flexEnt)) (any, *flexError) {
 	x, err := f.ownedEnt(c, b)
 	if err != nil {
 		return nil, err
 	}
-	if x.status != FlexStopped {
-		return nil, unableToUpdate(x, "only a STOPPED entitlement can be reactivated")
+	if x.status != from {
+		return nil, unableToUpdate(x, refusal)
 	}
-	x.activate(now)
+	apply(x)
 	return []FlexEntitlement{x.wire()}, nil
 }
 
