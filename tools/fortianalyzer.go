@@ -100,7 +100,8 @@ func fazJSONRPC(api FortiAnalyzerAPI, opts Options) Definition {
 		if kind == fortianalyzer.Write {
 			action := approval.Action{Tool: "faz_jsonrpc", Service: fortianalyzer.ServiceName, Target: url, Method: in.Method,
 				Summary: fmt.Sprintf("FortiAnalyzer %s %s", in.Method, url), Payload: in.Params}
-			if err := opts.authorizeWrite(ctx, action); err != nil {
+			var err error
+		if ctx, err = opts.authorizeWrite(ctx, action); err != nil {
 				return nil, err
 			}
 		}

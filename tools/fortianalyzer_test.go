@@ -60,7 +60,7 @@ func TestFAZJSONRPCReadsRunAndWritesWait(t *testing.T) {
 
 func TestFAZBadInputNeverReachesUpstream(t *testing.T) {
 	api := &fakeFAZAPI{}
-	defs := FortiAnalyzerTools(FortiAnalyzer{API: api}, approveAll)
+	defs := FortiAnalyzerTools(FortiAnalyzer{API: api}, approveAll(t))
 	for _, c := range []struct{ tool, args, want string }{
 		{"faz_jsonrpc", `{"url":"/sys/status"}`, "method is required"},
 		{"faz_jsonrpc", `{"method":"fetch","url":"/sys/status"}`, "method must be one of"},

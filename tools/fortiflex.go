@@ -348,7 +348,8 @@ func flexCreateVM(f FortiFlex, opts Options) Definition {
 			return nil, &RefusedError{Reason: "idempotency_key cannot be honoured: this server has no state directory (FORTICLOUD_MCP_STATE_DIR)"}
 		}
 		if opts.ReadOnly {
-			return nil, opts.authorizeWrite(ctx, approval.Action{Tool: "flex_create_vm", Method: "create"})
+			_, err := opts.authorizeWrite(ctx, approval.Action{Tool: "flex_create_vm", Service: fortiflex.ServiceName, Target: fmt.Sprintf("configuration %d", in.ConfigID), Method: "create"})
+			return nil, err
 		}
 		storeKey := f.Scope + "|flex_create_vm|" + in.IdempotencyKey
 		digest := idempotency.Digest(struct {
@@ -379,7 +380,7 @@ func flexCreateVM(f FortiFlex, opts Options) Definition {
 		req := fortiflex.CreateVMRequest{ConfigID: in.ConfigID, Count: in.Count, Description: in.Description, EndDate: in.EndDate, FolderPath: in.FolderPath, SkipPending: in.SkipPending}
 		action := approval.Action{Tool: "flex_create_vm", Service: fortiflex.ServiceName, Target: fmt.Sprintf("configuration %d", in.ConfigID), Method: "create",
 			Summary: createSummary(in, cfg, prog), Payload: req}
-		if err := opts.authorizeWrite(ctx, action); err != nil {
+		if ctx, err = opts.authorizeWrite(ctx, action); err != nil {
 			return nil, err
 		}
 		if in.IdempotencyKey != "" {
@@ -503,7 +504,8 @@ func flexUpdateEntitlement(f FortiFlex, opts Options) Definition {
 		}
 		action := approval.Action{Tool: "flex_update_entitlement", Service: fortiflex.ServiceName, Target: in.SerialNumber, Method: in.Action,
 			Summary: fmt.Sprintf(summaries[in.Action], in.SerialNumber), Payload: map[string]string{"serialNumber": in.SerialNumber}}
-		if err := opts.authorizeWrite(ctx, action); err != nil {
+		var err error
+		if ctx, err = opts.authorizeWrite(ctx, action); err != nil {
 			return nil, err
 		}
 		e, err := f.API.UpdateEntitlement(ctx, in.SerialNumber, in.Action)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/audit"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortiflex"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/idempotency"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/upstream"
@@ -76,11 +77,27 @@ func flexTools(t *testing.T, api *fakeFlex, opts Options) []Definition {
 	return FortiFlexTools(FortiFlex{API: api, Idempotency: store, Scope: "test", Now: func() time.Time { return flexNow }}, opts)
 }
 
-var approveAll = Options{Gate: approval.New(approval.ModeNone, nil)}
+// approveAll lets every write run (--approval=none), with an audit trail in a temporary directory.
+func approveAll(t *testing.T) Options { return Options{Gate: testGate(t, approval.ModeNone)} }
+
+func testGate(t *testing.T, mode string) *approval.Gate {
+	t.Helper()
+	store, err := audit.Open(filepath.Join(t.TempDir(), audit.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	g, err := approval.New(approval.Config{Mode: mode, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.Close)
+	return g
+}
 
 func TestFlexCreateVMValidationNeverWrites(t *testing.T) {
 	api := &fakeFlex{}
-	create := byName(flexTools(t, api, approveAll), "flex_create_vm")
+	create := byName(flexTools(t, api, approveAll(t)), "flex_create_vm")
 	cases := []struct {
 		args   string
 		want   string
@@ -119,7 +136,7 @@ func TestFlexCreateVMValidationNeverWrites(t *testing.T) {
 
 func TestFlexWritesNeedApprovalAndAreRefusedReadOnly(t *testing.T) {
 	api := &fakeFlex{}
-	for _, opts := range []Options{{}, {ReadOnly: true, Gate: approval.New(approval.ModeNone, nil)}} {
+	for _, opts := range []Options{{}, {ReadOnly: true, Gate: testGate(t, approval.ModeNone)}} {
 		defs := flexTools(t, api, opts)
 		for _, c := range []struct{ tool, args, want string }{
 			{"flex_create_vm", `{"config_id":41045,"count":3}`, "approval"},
@@ -141,7 +158,7 @@ func TestFlexWritesNeedApprovalAndAreRefusedReadOnly(t *testing.T) {
 
 func TestFlexCreateVMIdempotencyKey(t *testing.T) {
 	api := &fakeFlex{}
-	create := byName(flexTools(t, api, approveAll), "flex_create_vm")
+	create := byName(flexTools(t, api, approveAll(t)), "flex_create_vm")
 	args := `{"config_id":41045,"count":3,"idempotency_key":"deploy-2026-11-24-a"}`
 	var first, second FlexCreateVMResult
 	res := call(t, create, args)
@@ -163,7 +180,7 @@ func TestFlexCreateVMIdempotencyKey(t *testing.T) {
 
 func TestFlexCreateVMUnknownOutcomeBlocksTheKey(t *testing.T) {
 	api := &fakeFlex{createErr: &upstream.Error{Service: "FortiFlex", Op: "create", Err: context.DeadlineExceeded}}
-	create := byName(flexTools(t, api, approveAll), "flex_create_vm")
+	create := byName(flexTools(t, api, approveAll(t)), "flex_create_vm")
 	args := `{"config_id":41045,"idempotency_key":"deploy-unknown-1"}`
 	if res := call(t, create, args); !res.IsError {
 		t.Fatal("timeout reported as success")

@@ -320,7 +320,8 @@ func fortiosProxy(api FortiGateCloudAPI, opts Options) Definition {
 			if q.Get("vdom") != "" {
 				action.Summary += " (VDOM " + q.Get("vdom") + ")"
 			}
-			if err := opts.authorizeWrite(ctx, action); err != nil {
+			var err error
+		if ctx, err = opts.authorizeWrite(ctx, action); err != nil {
 				return nil, err
 			}
 		}

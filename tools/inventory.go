@@ -34,6 +34,7 @@ func Inventory(svc Services, opts Options) []Definition {
 	if svc.SOCaaS != nil {
 		defs = append(defs, SOCaaSTools(svc.SOCaaS, opts)...)
 	}
+	defs = append(defs, ApprovalTools(defs, opts)...)
 	if !opts.ReadOnly {
 		return defs
 	}

@@ -14,7 +14,7 @@ type Options struct {
 	// MaxResultBytes caps the JSON a tool returns to the model.
 	MaxResultBytes int
 	// Gate approves writes; nil refuses them all.
-	Gate approval.Gate
+	Gate *approval.Gate
 }
 
 func (o Options) budget() int {
@@ -25,21 +25,30 @@ func (o Options) budget() int {
 }
 
 // authorizeWrite lets a write run only outside read-only mode and after the approval gate says
-// yes. Read-only mode wins over everything.
-func (o Options) authorizeWrite(ctx context.Context, a approval.Action) error {
+// yes; it returns the context to run the write in (a held write runs after its request was
+// answered, on its own clock). Read-only mode wins over everything.
+func (o Options) authorizeWrite(ctx context.Context, a approval.Action) (context.Context, error) {
 	if o.ReadOnly {
-		return &RefusedError{Reason: a.Tool + " " + a.Method + " is a write, and this server runs in read-only mode (--read-only / FORTICLOUD_MCP_READ_ONLY); only reads are allowed"}
+		reason := a.Tool + " " + a.Method + " is a write, and this server runs in read-only mode (--read-only / FORTICLOUD_MCP_READ_ONLY); only reads are allowed"
+		if o.Gate != nil {
+			o.Gate.Refuse(ctx, a, approval.ChannelReadOnly, "read-only mode")
+		}
+		return ctx, &RefusedError{Reason: reason}
 	}
-	gate := o.Gate
-	if gate == nil {
-		gate = approval.New(approval.ModeRequired, nil)
+	if o.Gate == nil {
+		return ctx, &RefusedError{Reason: a.Tool + " would change " + a.Service + "; writes need a person's approval and this server has no approval gate, so it refuses every write"}
 	}
-	if err := gate.Approve(ctx, a); err != nil {
+	runCtx, err := o.Gate.Approve(ctx, a)
+	if err != nil {
 		var denied *approval.DeniedError
 		if errors.As(err, &denied) {
-			return &RefusedError{Reason: denied.Reason}
+			return ctx, &RefusedError{Reason: denied.Reason}
 		}
-		return err
+		return ctx, err
 	}
-	return nil
+	if approval.WasHeld(runCtx) {
+		// The request that asked for progress was answered long ago.
+		runCtx = context.WithValue(runCtx, progressKey{}, nil)
+	}
+	return runCtx, nil
 }

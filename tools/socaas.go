@@ -173,7 +173,8 @@ func socaasAddComment(api SOCaaSAPI, opts Options) Definition {
 	}, func(ctx context.Context, in SOCaaSAddCommentArgs) (*SOCaaSCommentResult, error) {
 		action := approval.Action{Tool: "socaas_add_comment", Service: socaas.ServiceName, Target: "alert " + in.AlertID, Method: "comment",
 			Summary: "Add this comment to SOCaaS alert " + in.AlertID + ": " + in.Content, Payload: map[string]string{"content": in.Content}}
-		if err := opts.authorizeWrite(ctx, action); err != nil {
+		var err error
+		if ctx, err = opts.authorizeWrite(ctx, action); err != nil {
 			return nil, err
 		}
 		c, err := api.AddComment(ctx, in.AlertID, in.Content)
@@ -216,7 +217,8 @@ func socaasUpdateAlert(api SOCaaSAPI, opts Options) Definition {
 		if in.ClosureNotes != "" {
 			action.Summary += " with closure notes: " + in.ClosureNotes
 		}
-		if err := opts.authorizeWrite(ctx, action); err != nil {
+		var err error
+		if ctx, err = opts.authorizeWrite(ctx, action); err != nil {
 			return nil, err
 		}
 		if err := api.UpdateAlert(ctx, in.AlertID, in.Status, in.ClosureNotes); err != nil {

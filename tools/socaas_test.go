@@ -55,7 +55,7 @@ func (f *fakeSOCaaS) GetServiceRequest(_ context.Context, id string) (socaas.Ite
 
 func TestSOCaaSQueryValidatesBeforeSending(t *testing.T) {
 	api := &fakeSOCaaS{}
-	defs := SOCaaSTools(api, approveAll)
+	defs := SOCaaSTools(api, approveAll(t))
 	for _, c := range []struct{ tool, args, want string }{
 		{"socaas_query", `{}`, "resource is required"},
 		{"socaas_query", `{"resource":"cases"}`, "resource must be one of"},

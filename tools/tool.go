@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/forticloud-mcp/forticloud-mcp/auth"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/upstream"
 )
 
@@ -77,37 +78,47 @@ func New[In, Out any](spec Spec, h Handler[In, Out]) Definition {
 			OpenWorldHint:   mcp.ToBoolPtr(spec.Hints.OpenWorld),
 		},
 	}
-	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	run := func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
 		raw := req.Params.RawArguments
 		if len(raw) == 0 && req.Params.Arguments != nil {
 			b, err := json.Marshal(req.Params.Arguments)
 			if err != nil {
-				return errorResult(spec.Name, &ArgumentError{Problems: []string{"arguments are not a JSON object"}}), nil
+				return errorResult(spec.Name, &ArgumentError{Problems: []string{"arguments are not a JSON object"}})
 			}
 			raw = b
 		}
 		if err := v.validate(raw); err != nil {
-			return errorResult(spec.Name, err), nil
+			return errorResult(spec.Name, err)
 		}
 		var args In
 		if len(raw) > 0 && string(raw) != "null" {
 			if err := json.Unmarshal(raw, &args); err != nil {
-				return errorResult(spec.Name, &ArgumentError{Problems: []string{err.Error()}}), nil
+				return errorResult(spec.Name, &ArgumentError{Problems: []string{err.Error()}})
 			}
 		}
 		res, err := h(withProgressToken(ctx, req), args)
 		if err != nil {
-			return errorResult(spec.Name, err), nil
+			return errorResult(spec.Name, err)
 		}
-		return structuredResult(res)
+		return structuredResult(spec.Name, res)
+	}
+	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if spec.Hints.ReadOnly {
+			return run(ctx, req), nil
+		}
+		// Every tool that may write goes through the approval gate's call: a write held for
+		// the console answers at once and runs later, once a person approves it.
+		return approval.Run(ctx, req.Params.MultiRoundTripParams,
+			func(ctx context.Context) *mcp.CallToolResult { return run(ctx, req) },
+			heldResult), nil
 	}
 	return Definition{Spec: spec, Tool: tool, Handler: handler}
 }
 
-func structuredResult(res any) (*mcp.CallToolResult, error) {
+func structuredResult(tool string, res any) *mcp.CallToolResult {
 	body, err := json.Marshal(res)
 	if err != nil {
-		return nil, fmt.Errorf("tools: encoding result: %w", err)
+		return errorResult(tool, fmt.Errorf("encoding the result: %w", err))
 	}
 	text := string(body)
 	if s, ok := res.(Summarizer); ok {
@@ -116,12 +127,16 @@ func structuredResult(res any) (*mcp.CallToolResult, error) {
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(text)},
 		StructuredContent: json.RawMessage(body),
-	}, nil
+	}
 }
 
 // errorResult renders an error as a tool error (isError: true). Unknown errors keep their text:
 // every error in this code base is built without secrets (auth.Error, upstream.Error).
 func errorResult(tool string, err error) *mcp.CallToolResult {
+	var input *approval.InputRequired
+	if errors.As(err, &input) {
+		return input.Result // the client asks its user, then calls again with the answer
+	}
 	var (
 		ae *ArgumentError
 		re *RefusedError

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -96,7 +98,10 @@ type Config struct {
 	SOCaaS         SOCaaSConfig         `embed:""`
 
 	Approval         string        `name:"approval" env:"FORTICLOUD_MCP_APPROVAL" default:"required" enum:"required,none" help:"required: a person approves every write; none: writes run unapproved (only where changes are approved elsewhere)." group:"Tools"`
-	StateDir         string        `name:"state-dir" env:"FORTICLOUD_MCP_STATE_DIR" help:"Directory for durable state (idempotency keys); default $XDG_STATE_HOME/forticloud-mcp or ~/.local/state/forticloud-mcp." group:"Tools"`
+	ApprovalTTL      time.Duration `name:"approval-ttl" env:"FORTICLOUD_MCP_APPROVAL_TTL" default:"10m" help:"How long a write waits for a person's decision before it expires." group:"Approvals"`
+	ApprovalsListen  string        `name:"approvals-listen" env:"FORTICLOUD_MCP_APPROVALS_LISTEN" default:"127.0.0.1:0" help:"In stdio mode, where the approvals console listens (loopback; port 0 picks one; off disables it). Over HTTP it is served at /approvals/." group:"Approvals"`
+	ApprovalsToken   Secret        `name:"approvals-token" env:"FORTICLOUD_MCP_APPROVALS_TOKEN" help:"Token a person signs in to the approvals console with; default: generated once into <state dir>/console-token." group:"Approvals"`
+	StateDir         string        `name:"state-dir" env:"FORTICLOUD_MCP_STATE_DIR" help:"Directory for durable state (audit trail, idempotency keys, console token); default $XDG_STATE_HOME/forticloud-mcp or ~/.local/state/forticloud-mcp." group:"Tools"`
 	ReadOnly         bool          `name:"read-only" env:"FORTICLOUD_MCP_READ_ONLY" help:"Refuse every write (non-GET FortiOS calls, FortiFlex creation, ...)." group:"Tools"`
 	Toolsets         []string      `name:"toolsets" env:"FORTICLOUD_MCP_TOOLSETS" sep:"," default:"all" help:"Services whose tools to enable: all, or a comma list of fortigatecloud, fortiflex, fortianalyzer, socaas." group:"Tools"`
 	ToolTimeout      time.Duration `name:"tool-timeout" env:"FORTICLOUD_MCP_TOOL_TIMEOUT" default:"5m" help:"Longest one tool call may take, waits for rate limits included." group:"Tools"`
@@ -174,6 +179,16 @@ func (c *Config) Validate() error {
 	}
 	if c.UpstreamTimeout <= 0 {
 		add("FORTICLOUD_MCP_UPSTREAM_TIMEOUT", "must be a positive duration such as 30s")
+	}
+	if c.ApprovalTTL < 10*time.Second || c.ApprovalTTL > 24*time.Hour {
+		add("FORTICLOUD_MCP_APPROVAL_TTL", "must be between 10s and 24h (got %s)", c.ApprovalTTL)
+	}
+	if l := c.ApprovalsListen; l != "" && l != "off" {
+		if host, _, err := net.SplitHostPort(l); err != nil {
+			add("FORTICLOUD_MCP_APPROVALS_LISTEN", "%q: want host:port such as 127.0.0.1:0, or off", l)
+		} else if !IsLoopbackHost(host) {
+			add("FORTICLOUD_MCP_APPROVALS_LISTEN", "%q is not a loopback address; the console approves billable changes, so it listens on loopback only (serve over --http to reach it from elsewhere)", l)
+		}
 	}
 	if c.MaxResultBytes < 1024 {
 		add("FORTICLOUD_MCP_MAX_RESULT_BYTES", "must be at least 1024 (got %d)", c.MaxResultBytes)
@@ -308,4 +323,26 @@ func (c *Config) ToolsetEnabled(service string) bool {
 		}
 	}
 	return false
+}
+
+// StateDirectory is where durable state lives: --state-dir, else $XDG_STATE_HOME/forticloud-mcp,
+// else ~/.local/state/forticloud-mcp.
+func (c *Config) StateDirectory() (string, error) {
+	if c.StateDir != "" {
+		return c.StateDir, nil
+	}
+	return DefaultStateDir()
+}
+
+// DefaultStateDir is $XDG_STATE_HOME/forticloud-mcp or ~/.local/state/forticloud-mcp.
+func DefaultStateDir() (string, error) {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no state directory: set FORTICLOUD_MCP_STATE_DIR (%w)", err)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "forticloud-mcp"), nil
 }

@@ -56,6 +56,8 @@ func TestMain(m *testing.M) {
 type world struct {
 	em  *emulator.Emulator
 	url string
+	// stateDir is the servers' state directory (audit trail, console token, idempotency keys).
+	stateDir string
 }
 
 func newWorld(t *testing.T) *world {
@@ -71,7 +73,7 @@ func newWorldWith(t *testing.T, opts emulator.Options) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { em.Close() })
-	return &world{em: em, url: url}
+	return &world{em: em, url: url, stateDir: t.TempDir()}
 }
 
 // recordingProxy sits between the server and the emulator and keeps every request's headers,
@@ -128,6 +130,7 @@ func (w *world) env(extra ...string) []string {
 		"FORTICLOUD_API_USERNAME=" + emulator.DemoAPIUsername,
 		"FORTICLOUD_API_PASSWORD=" + emulator.DemoAPIPassword,
 		"FORTICLOUD_MCP_LOG_LEVEL=debug",
+		"FORTICLOUD_MCP_STATE_DIR=" + w.stateDir,
 	}
 	return append(env, extra...)
 }
