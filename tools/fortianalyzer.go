@@ -101,7 +101,7 @@ func fazJSONRPC(api FortiAnalyzerAPI, opts Options) Definition {
 			action := approval.Action{Tool: "faz_jsonrpc", Service: fortianalyzer.ServiceName, Target: url, Method: in.Method,
 				Summary: fmt.Sprintf("FortiAnalyzer %s %s", in.Method, url), Payload: in.Params}
 			var err error
-		if ctx, err = opts.authorizeWrite(ctx, action); err != nil {
+			if ctx, err = opts.authorizeWrite(ctx, action); err != nil {
 				return nil, err
 			}
 		}

@@ -321,7 +321,7 @@ func fortiosProxy(api FortiGateCloudAPI, opts Options) Definition {
 				action.Summary += " (VDOM " + q.Get("vdom") + ")"
 			}
 			var err error
-		if ctx, err = opts.authorizeWrite(ctx, action); err != nil {
+			if ctx, err = opts.authorizeWrite(ctx, action); err != nil {
 				return nil, err
 			}
 		}
