@@ -379,7 +379,7 @@ func flexCreateVM(f FortiFlex, opts Options) Definition {
 		}
 		req := fortiflex.CreateVMRequest{ConfigID: in.ConfigID, Count: in.Count, Description: in.Description, EndDate: in.EndDate, FolderPath: in.FolderPath, SkipPending: in.SkipPending}
 		action := approval.Action{Tool: "flex_create_vm", Service: fortiflex.ServiceName, Target: fmt.Sprintf("configuration %d", in.ConfigID), Method: "create",
-			Summary: createSummary(in, cfg, prog), Payload: req}
+			Summary: createSummary(in, cfg, prog), Cost: dailyCost(ctx, f.API, *cfg, in.Count), Payload: req}
 		if ctx, err = opts.authorizeWrite(ctx, action); err != nil {
 			return nil, err
 		}
@@ -411,6 +411,25 @@ func flexCreateVM(f FortiFlex, opts Options) Definition {
 		}
 		return out, nil
 	})
+}
+
+// pricer is the part of the FortiFlex client that can price a creation (tools/calc).
+type pricer interface {
+	DailyPoints(ctx context.Context, cfg fortiflex.Config, count int) (float64, error)
+}
+
+// dailyCost tells the person approving a creation what it will cost, when FortiFlex can say;
+// a failed price check does not block the write (the person still sees the count).
+func dailyCost(ctx context.Context, api FortiFlexAPI, cfg fortiflex.Config, count int) string {
+	p, ok := api.(pricer)
+	if !ok {
+		return ""
+	}
+	points, err := p.DailyPoints(ctx, cfg, count)
+	if err != nil {
+		return "unknown (FortiFlex could not price it: " + err.Error() + ")"
+	}
+	return fmt.Sprintf("%.2f points per day for %d entitlement(s) (%.2f each) while active, per FortiFlex tools/calc", points, count, points/float64(count))
 }
 
 func withoutKey(in FlexCreateVMArgs) FlexCreateVMArgs { in.IdempotencyKey = ""; return in }

@@ -296,3 +296,29 @@ func (c *Client) EntitlementPoints(ctx context.Context, configID int64, start, e
 	var out []Points
 	return out, env.data(op, &out, entitlementKeys...)
 }
+
+// DailyPoints asks FortiFlex what count entitlements of a configuration would cost per day
+// (tools/calc, §2.2; its reply shape is low confidence in the reference, so a reply without
+// configs.current is an error, not zero).
+func (c *Client) DailyPoints(ctx context.Context, cfg Config, count int) (float64, error) {
+	op := fmt.Sprintf("price %d entitlement(s) of configuration %d", count, cfg.ID)
+	params := make([]map[string]any, 0, len(cfg.Parameters))
+	for _, p := range cfg.Parameters {
+		params = append(params, map[string]any{"id": p.ID, "value": p.Value})
+	}
+	env, err := c.call(ctx, op, "tools/calc", map[string]any{"programSerialNumber": cfg.ProgramSerialNumber, "count": count,
+		"productTypeId": cfg.ProductType.ID, "parameters": params})
+	if err != nil {
+		return 0, err
+	}
+	var out struct {
+		Current *float64 `json:"current"`
+	}
+	if err := env.data(op, &out, "configs"); err != nil {
+		return 0, err
+	}
+	if out.Current == nil {
+		return 0, &upstream.Error{Service: ServiceName, Op: op, Message: "reply has no configs.current"}
+	}
+	return *out.Current, nil
+}

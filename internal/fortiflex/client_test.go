@@ -162,3 +162,24 @@ func FuzzDecodeEntitlements(f *testing.F) {
 		_ = env.asError("fuzz").Error()
 	})
 }
+
+func TestDailyPoints(t *testing.T) {
+	c, _ := fake(t, func(w http.ResponseWriter, r *http.Request, body map[string]any) {
+		if r.URL.Path != "/ES/api/fortiflex/v2/tools/calc" || body["programSerialNumber"] != "ELAVMS0000000518" || body["count"] != float64(3) || body["productTypeId"] != float64(1) {
+			t.Errorf("calc request %s %v", r.URL.Path, body)
+		}
+		if ps, _ := body["parameters"].([]any); len(ps) != 1 {
+			t.Errorf("parameters %v", body["parameters"])
+		}
+		io.WriteString(w, `{"status":0,"message":"","configs":{"current":37.5,"latest":null}}`)
+	})
+	cfg := Config{ID: 41102, ProgramSerialNumber: "ELAVMS0000000518", ProductType: ProductType{ID: 1}, Parameters: []Parameter{{ID: 1, Value: "2"}}}
+	got, err := c.DailyPoints(context.Background(), cfg, 3)
+	if err != nil || got != 37.5 {
+		t.Fatalf("%v %v", got, err)
+	}
+	c, _ = fake(t, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) { io.WriteString(w, `{"status":0,"configs":{}}`) })
+	if _, err := c.DailyPoints(context.Background(), cfg, 3); err == nil || !strings.Contains(err.Error(), "configs.current") {
+		t.Fatalf("reply without a price: %v", err)
+	}
+}
