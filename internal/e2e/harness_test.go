@@ -158,6 +158,7 @@ type server struct {
 	session *mcp.ClientSession
 	stderr  *syncBuffer
 	cmd     *exec.Cmd
+	base    string // http://host:port of an HTTP server
 }
 
 func client() *mcp.Client { return clientWith(nil) }
@@ -246,6 +247,11 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func startHTTP(t *testing.T, env []string, protocol, token string, args ...string) *server {
 	t.Helper()
+	return startHTTPWith(t, env, protocol, token, nil, args...)
+}
+
+func startHTTPWith(t *testing.T, env []string, protocol, token string, opts *mcp.ClientOptions, args ...string) *server {
+	t.Helper()
 	url, stderr := startHTTPProcess(t, env, args...)
 	hc := &http.Client{Transport: http.DefaultTransport}
 	if token != "" {
@@ -253,12 +259,12 @@ func startHTTP(t *testing.T, env []string, protocol, token string, args ...strin
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	session, err := client().Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: hc, MaxRetries: -1}, &mcp.ClientSessionOptions{ProtocolVersion: protocol})
+	session, err := clientWith(opts).Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: hc, MaxRetries: -1}, &mcp.ClientSessionOptions{ProtocolVersion: protocol})
 	if err != nil {
 		t.Fatalf("connect over HTTP: %v\nstderr:\n%s", err, stderr)
 	}
 	t.Cleanup(func() { session.Close() })
-	return &server{session: session, stderr: stderr}
+	return &server{session: session, stderr: stderr, base: strings.TrimSuffix(url, "/mcp")}
 }
 
 func (s *server) call(t *testing.T, tool string, args map[string]any) *mcp.CallToolResult {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
 )
 
@@ -42,7 +43,12 @@ func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 	}
 	var opts []server.StreamableHTTPOption
 	if o.Stateless {
-		opts = append(opts, server.WithStateLess(true))
+		opts = append(opts, server.WithStateLess(true),
+			// No stream stays open to carry a request to a client of protocols before
+			// 2026-07-28: its writes wait in the approvals console instead of asking.
+			server.WithHTTPContextFunc(func(ctx context.Context, _ *http.Request) context.Context {
+				return approval.WithoutServerRequests(ctx)
+			}))
 	} else {
 		// Track sessions so a deleted or unknown session id is refused (the default manager keeps
 		// no state; mcp-testing.md, behaviours that bite, 2).

@@ -1,0 +1,290 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/forticloud-mcp/forticloud-mcp/internal/emulator"
+)
+
+// asker is a client's user: it answers the server's approval questions as told and keeps what
+// it was asked.
+type asker struct {
+	mu       sync.Mutex
+	action   string
+	approve  bool
+	messages []string
+}
+
+func (a *asker) set(action string, approve bool) {
+	a.mu.Lock()
+	a.action, a.approve = action, approve
+	a.mu.Unlock()
+}
+
+func (a *asker) handle(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.messages = append(a.messages, req.Params.Message)
+	res := &mcp.ElicitResult{Action: a.action}
+	if a.action == "accept" {
+		res.Content = map[string]any{"approve": a.approve}
+	}
+	return res, nil
+}
+
+func (a *asker) asked() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.messages...)
+}
+
+// TestApprovalThroughElicitation: a write runs only when the person says yes, once; over stdio
+// and HTTP, with protocol 2026-07-28 (multi round-trip input requests) and 2025-11-25
+// (server-initiated elicitation). A stateless HTTP server cannot send a 2025-11-25 client a
+// request, so there the write is held for the console instead.
+func TestApprovalThroughElicitation(t *testing.T) {
+	w := newWorld(t)
+	env := w.env("FORTICLOUD_MCP_TOOLSETS=fortiflex")
+	user := &asker{}
+	opts := &mcp.ClientOptions{ElicitationHandler: user.handle}
+	transports := []struct {
+		name  string
+		start func(t *testing.T) *server
+		held  bool
+	}{
+		{"stdio/latest", func(t *testing.T) *server { return startStdioWith(t, env, "", opts) }, false},
+		{"stdio/2025-11-25", func(t *testing.T) *server { return startStdioWith(t, env, "2025-11-25", opts) }, false},
+		{"http/latest", func(t *testing.T) *server { return startHTTPWith(t, env, "", "", opts) }, false},
+		{"http/2025-11-25", func(t *testing.T) *server { return startHTTPWith(t, env, "2025-11-25", "", opts) }, false},
+		{"http-stateless/latest", func(t *testing.T) *server { return startHTTPWith(t, env, "", "", opts, "--http-stateless") }, false},
+		{"http-stateless/2025-11-25", func(t *testing.T) *server { return startHTTPWith(t, env, "2025-11-25", "", opts, "--http-stateless") }, true},
+	}
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			s := tr.start(t)
+			cases := []struct {
+				action  string
+				approve bool
+				created int
+				want    string
+			}{
+				{"accept", true, 1, "created 1 FortiFlex VM entitlements"},
+				{"accept", false, 0, "the person answered no"},
+				{"decline", false, 0, "the person declined"},
+				{"cancel", false, 0, "the person dismissed the question"},
+			}
+			if tr.held {
+				cases = cases[:1]
+			}
+			for i, c := range cases {
+				user.set(c.action, c.approve)
+				before, asked := w.em.FlexCreates(), len(user.asked())
+				res := s.call(t, "flex_create_vm", map[string]any{"config_id": emulator.DemoFlexConfigFGTVM, "count": 1,
+					"description": tr.name + " " + c.action + string(rune('a'+i))})
+				if tr.held {
+					var h struct {
+						ApprovalID string `json:"approval_id"`
+					}
+					structured(t, res, &h)
+					if !res.IsError || h.ApprovalID == "" || !strings.Contains(resultText(res), "waiting for a person's approval") || len(user.asked()) != asked {
+						t.Fatalf("want a held write, got %q", resultText(res))
+					}
+					if w.em.FlexCreates() != before {
+						t.Fatal("a held write ran")
+					}
+					continue
+				}
+				if got := w.em.FlexCreates() - before; got != c.created {
+					t.Fatalf("%s/%v: %d creations upstream, want %d; result %q", c.action, c.approve, got, c.created, resultText(res))
+				}
+				if c.created == 1 && (res.IsError || !strings.Contains(resultText(res), c.want)) {
+					t.Fatalf("%s: %q", c.action, resultText(res))
+				}
+				if c.created == 0 && (!res.IsError || !strings.Contains(resultText(res), c.want) || !strings.Contains(resultText(res), "Nothing was changed")) {
+					t.Fatalf("%s/%v: %q", c.action, c.approve, resultText(res))
+				}
+				msgs := user.asked()
+				if len(msgs) != asked+1 {
+					t.Fatalf("the person was asked %d times, want once", len(msgs)-asked)
+				}
+				// The person sees what will happen, on what, and what it costs.
+				for _, want := range []string{"FortiFlex", "configuration 41102", "create", "points per day", `"count": 1`} {
+					if !strings.Contains(msgs[len(msgs)-1], want) {
+						t.Errorf("the question lacks %q:\n%s", want, msgs[len(msgs)-1])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestApprovalStateCannotBeTampered drives the 2026-07-28 round trips by hand: a forged state, a
+// changed payload and a replayed answer are refused, and nothing reaches FortiFlex without the
+// person's yes.
+func TestApprovalStateCannotBeTampered(t *testing.T) {
+	w := newWorld(t)
+	user := &asker{}
+	opts := &mcp.ClientOptions{ElicitationHandler: user.handle, MultiRoundTrip: &mcp.MultiRoundTripOptions{Disabled: true}}
+	s := startStdioWith(t, w.env("FORTICLOUD_MCP_TOOLSETS=fortiflex"), "", opts)
+	args := map[string]any{"config_id": emulator.DemoFlexConfigFGTVM, "count": 2}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	call := func(args map[string]any, responses mcp.InputResponseMap, state string) *mcp.CallToolResult {
+		t.Helper()
+		res, err := s.session.CallTool(ctx, &mcp.CallToolParams{Name: "flex_create_vm", Arguments: args, InputResponses: responses, RequestState: state})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, s.stderr)
+		}
+		return res
+	}
+	first := call(args, nil, "")
+	if len(first.InputRequests) != 1 || first.RequestState == "" || first.InputRequests["approval"] == nil {
+		t.Fatalf("no approval question: %+v", first)
+	}
+	yes := mcp.InputResponseMap{"approval": &mcp.ElicitResult{Action: "accept", Content: map[string]any{"approve": true}}}
+	state := first.RequestState
+	forged := state[:len(state)-4] + "AAAA"
+
+	refusals := []struct {
+		name  string
+		args  map[string]any
+		state string
+		want  string
+	}{
+		{"forged state", args, forged, "not issued by this server"},
+		{"invented state", args, "eyJ2IjoxfQ", "not issued by this server"},
+		{"changed payload", map[string]any{"config_id": emulator.DemoFlexConfigFGTVM, "count": 50}, state, "arguments differ"},
+	}
+	for _, r := range refusals {
+		res := call(r.args, yes, r.state)
+		if !res.IsError || !strings.Contains(resultText(res), r.want) {
+			t.Errorf("%s: %q", r.name, resultText(res))
+		}
+	}
+	if w.em.FlexCreates() != 0 {
+		t.Fatal("a refused approval reached FortiFlex")
+	}
+	if res := call(args, yes, state); res.IsError {
+		t.Fatalf("the genuine answer: %q", resultText(res))
+	}
+	if res := call(args, yes, state); !res.IsError || !strings.Contains(resultText(res), "already used") {
+		t.Errorf("replay: %q", resultText(res))
+	}
+	if w.em.FlexCreates() != 1 {
+		t.Fatalf("%d creations, want exactly 1", w.em.FlexCreates())
+	}
+}
+
+// writeSamples are arguments that make each write tool write. TestEveryWriteIsGated fails when a
+// tool that can write has none here, so a new write tool cannot skip the gate unnoticed.
+func writeSamples(device string) map[string]map[string]any {
+	return map[string]map[string]any{
+		"fortios_proxy":           {"serial": device, "method": "PUT", "path": "/api/v2/cmdb/system/global", "body": map[string]any{"hostname": "renamed"}},
+		"flex_create_vm":          {"config_id": emulator.DemoFlexConfigFGTVM, "count": 1},
+		"flex_update_entitlement": {"serial_number": emulator.DemoFlexActiveSerial, "action": "stop"},
+		"faz_jsonrpc":             {"method": "update", "url": "/eventmgmt/adom/root/alerts/ack", "params": map[string]any{"alertid": []string{"1"}}},
+		"socaas_add_comment":      {"alert_id": emulator.DemoSOCaaSAlertUUID, "content": "looked at it"},
+		"socaas_update_alert":     {"alert_id": emulator.DemoSOCaaSAlertUUID, "status": "closed(resolved)", "closure_notes": "benign"},
+	}
+}
+
+// isWrite tells the emulator's requests that change something from reads.
+func isWrite(r emulator.Request) bool {
+	switch r.Service {
+	case "fortios", "socaas":
+		return r.Method != "GET"
+	case "fortiflex":
+		return !strings.HasSuffix(r.Path, "/list") && !strings.HasSuffix(r.Path, "/calc") && !strings.HasSuffix(r.Path, "/points")
+	case "fortianalyzer":
+		return true // JSON-RPC over POST: no FAZ call at all may happen before approval
+	}
+	return false
+}
+
+// TestEveryWriteIsGated calls every tool that can write, through a client that cannot elicit:
+// each one is held for the console, and nothing changes upstream.
+func TestEveryWriteIsGated(t *testing.T) {
+	w := newWorld(t)
+	s := startStdio(t, w.env("FORTIANALYZER_URL="+w.url), "")
+	samples := writeSamples(w.liveDevice(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	list, err := s.session.ListTools(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	before := len(w.em.Requests())
+	for _, tool := range list.Tools {
+		if tool.Annotations == nil || tool.Annotations.ReadOnlyHint {
+			continue
+		}
+		args, ok := samples[tool.Name]
+		if !ok {
+			t.Errorf("%s can write but has no sample in writeSamples: add one so the approval gate is tested for it", tool.Name)
+			continue
+		}
+		seen[tool.Name] = true
+		res := s.call(t, tool.Name, args)
+		var h struct {
+			ApprovalID string `json:"approval_id"`
+			Status     string `json:"status"`
+		}
+		structured(t, res, &h)
+		if !res.IsError || h.Status != "pending" || !strings.HasPrefix(h.ApprovalID, "ap-") {
+			t.Errorf("%s was not held for approval: %q", tool.Name, resultText(res))
+		}
+	}
+	for name := range samples {
+		if !seen[name] {
+			t.Errorf("%s is in writeSamples but not offered as a write tool", name)
+		}
+	}
+	for _, r := range w.em.Requests()[before:] {
+		if isWrite(r) {
+			t.Errorf("reached upstream without approval: %s %s %s", r.Service, r.Method, r.Path)
+		}
+	}
+	// The pending approvals are in the audit trail, each with its payload.
+	res := s.call(t, "approval_status", map[string]any{"approval_id": "ap-aaaaaaaaaaaaaaaa", "wait_seconds": 0})
+	if !res.IsError || !strings.Contains(resultText(res), "not an approval this server knows") {
+		t.Errorf("unknown id: %q", resultText(res))
+	}
+}
+
+// TestReadOnlyWinsOverApproval: in read-only mode write-only tools are gone, the mixed ones refuse
+// writes outright (nobody is asked), and approval_status is not offered.
+func TestReadOnlyWinsOverApproval(t *testing.T) {
+	w := newWorld(t)
+	user := &asker{}
+	user.set("accept", true)
+	s := startStdioWith(t, w.env("FORTIANALYZER_URL="+w.url, "FORTICLOUD_MCP_READ_ONLY=true"), "", &mcp.ClientOptions{ElicitationHandler: user.handle})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	list, err := s.session.ListTools(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range list.Tools {
+		switch tool.Name {
+		case "flex_create_vm", "flex_update_entitlement", "socaas_add_comment", "socaas_update_alert", "approval_status":
+			t.Errorf("%s offered in read-only mode", tool.Name)
+		}
+	}
+	samples := writeSamples(w.liveDevice(t))
+	for _, name := range []string{"fortios_proxy", "faz_jsonrpc"} {
+		res := s.call(t, name, samples[name])
+		if !res.IsError || !strings.Contains(resultText(res), "read-only mode") {
+			t.Errorf("%s: %q", name, resultText(res))
+		}
+	}
+	if len(user.asked()) != 0 {
+		t.Error("read-only mode asked the person anyway")
+	}
+}
