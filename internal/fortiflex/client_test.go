@@ -178,7 +178,9 @@ func TestDailyPoints(t *testing.T) {
 	if err != nil || got != 37.5 {
 		t.Fatalf("%v %v", got, err)
 	}
-	c, _ = fake(t, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) { io.WriteString(w, `{"status":0,"configs":{}}`) })
+	c, _ = fake(t, func(w http.ResponseWriter, _ *http.Request, _ map[string]any) {
+		io.WriteString(w, `{"status":0,"configs":{}}`)
+	})
 	if _, err := c.DailyPoints(context.Background(), cfg, 3); err == nil || !strings.Contains(err.Error(), "configs.current") {
 		t.Fatalf("reply without a price: %v", err)
 	}
