@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
@@ -52,7 +53,7 @@ func (c *serveCmd) Run(ctx context.Context) error {
 		logger.Info("sandbox: every service points at the built-in FortiCloud emulator; nothing leaves this machine", "emulator", base)
 		logger.Info("sandbox: things to try", "prompt", "enrich_socaas_alert alert_id="+emulator.DemoSOCaaSAlertUUID,
 			"faz_log_search", "filter=srcip=="+emulator.DemoFAZDeniedSrcIP+" and action==deny",
-			"flex_create_vm", fmt.Sprintf("config_id=%d (writes need --approval=none until approval channels exist)", emulator.DemoFlexConfigFGTVM))
+			"flex_create_vm", fmt.Sprintf("config_id=%d (a write: your client asks you, or it waits in the approvals console)", emulator.DemoFlexConfigFGTVM))
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration:\n  %w", indent(err))
@@ -74,6 +75,14 @@ func (c *serveCmd) Run(ctx context.Context) error {
 		}
 	}()
 	if c.HTTP == "" {
+		if srv.ConsoleWanted() && cfg.ApprovalsListen != "off" {
+			if _, err := srv.StartConsole(ctx, cfg.ApprovalsListen); err != nil {
+				return err
+			}
+			if c.Sandbox {
+				logger.Info("sandbox: for a console sign-in link run: forticloud-mcp approvals console --state-dir " + srv.StateDir)
+			}
+		}
 		if c.Sandbox {
 			logger.Info("sandbox: serving MCP on stdio; an MCP client starts this command itself, e.g. claude mcp add forticloud-sandbox -- forticloud-mcp serve --sandbox")
 		}
@@ -82,7 +91,27 @@ func (c *serveCmd) Run(ctx context.Context) error {
 	h := srv.HTTPHandler(mcpserver.HTTPOptions{Token: c.HTTPToken, AllowedOrigins: c.HTTPAllowedOrigins, MaxBodyBytes: c.HTTPMaxBody, Stateless: c.HTTPStateless})
 	return mcpserver.ListenAndServe(ctx, c.HTTP, h, func(a net.Addr) {
 		logger.Info("serving MCP over streamable HTTP", "url", "http://"+a.String()+mcpserver.EndpointPath, "caller_token", c.HTTPToken != "", "stateless", c.HTTPStateless)
+		if srv.ConsoleWanted() {
+			url := "http://" + consoleHost(a) + mcpserver.ConsolePath
+			srv.AnnounceConsole(url)
+			if c.Sandbox {
+				// The sandbox is for trying things at a terminal: hand the person the sign-in link
+				// directly (to the terminal, not the log). Its token lives in a temporary state
+				// directory that goes away with the sandbox.
+				fmt.Fprintf(os.Stderr, "\nsandbox: approvals console sign-in link: %slogin?token=%s\n\n", url, srv.ConsoleToken())
+			}
+		}
 	})
+}
+
+// consoleHost is the address a person's browser reaches the console at: a wildcard listen
+// address is reachable as loopback from this machine.
+func consoleHost(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }
 
 // sandboxConfig points every service at the emulator with its demo API user.

@@ -36,7 +36,7 @@ type HTTPOptions struct {
 const EndpointPath = "/mcp"
 
 // HTTPHandler returns the HTTP handler: /mcp behind the Origin check, the caller token and the
-// body limit, plus /healthz.
+// body limit, the approvals console at /approvals/ (behind its own token), plus /healthz.
 func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 4 << 20
@@ -59,6 +59,11 @@ func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle(EndpointPath, checkOrigin(o.AllowedOrigins, checkToken(o.Token, limitBody(o.MaxBodyBytes, mcpHandler))))
+	if s.ConsoleWanted() {
+		// The console has its own sign-in token: the MCP caller token must not open it (a model's
+		// client holds that one), and browsers reach it from its own origin.
+		mux.Handle(ConsolePath, s.consoleHandler())
+	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

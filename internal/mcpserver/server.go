@@ -19,6 +19,7 @@ import (
 	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/audit"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/console"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortianalyzer"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortiflex"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortigatecloud"
@@ -38,8 +39,11 @@ type Server struct {
 	Store    *audit.Store
 	StateDir string
 	cfg      *config.Config
-	logger   *slog.Logger
-	closers  []func(context.Context) error
+	// consoleToken signs a person in to the approvals console; no tool result or log holds it.
+	consoleToken string
+	consoles     []string // console URLs recorded in the store, forgotten on Close
+	logger       *slog.Logger
+	closers      []func(context.Context) error
 }
 
 // instructions tell the model how to use the server well.
@@ -73,6 +77,12 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	closers := []func(context.Context) error{func(context.Context) error { gate.Close(); return nil }}
+	consoleToken, err := console.Token(stateDir, cfg.ApprovalsToken.Reveal())
+	if err != nil {
+		gate.Close()
+		_ = store.Close()
+		return nil, err
+	}
 
 	if cfg.ToolsetEnabled(config.FortiGateCloud) {
 		acc := cfg.Access(config.FortiGateCloud)
@@ -148,7 +158,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	)
 	tools.Register(s, defs, cfg.ToolTimeout)
 	tools.RegisterPrompts(s, tools.Prompts(defs))
-	return &Server{MCP: s, Tools: defs, Gate: gate, Store: store, StateDir: stateDir, cfg: cfg, logger: logger, closers: closers}, nil
+	return &Server{MCP: s, Tools: defs, Gate: gate, Store: store, StateDir: stateDir, cfg: cfg, consoleToken: consoleToken, logger: logger, closers: closers}, nil
 }
 
 // Close releases upstream resources: FortiAnalyzer sessions are logged out (login-max is a
@@ -159,6 +169,9 @@ func (s *Server) Close(ctx context.Context) error {
 		if err := c(ctx); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	for _, u := range s.consoles {
+		_ = s.Store.RemoveConsole(ctx, u)
 	}
 	if err := s.Store.Close(); err != nil {
 		errs = append(errs, err)
