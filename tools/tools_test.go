@@ -13,6 +13,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortigatecloud"
 )
 
@@ -231,7 +232,7 @@ func TestFortiOSProxyRedactsAndCuts(t *testing.T) {
 // TestEveryToolStatesItsAnnotations: clients auto-run tools marked read-only, so every tool must
 // state every hint (style.md; github-mcp-server does the same).
 func TestEveryToolStatesItsAnnotations(t *testing.T) {
-	for _, d := range Inventory(allServices(), Options{}) {
+	for _, d := range Inventory(allServices(), Options{Gate: testGate(t, approval.ModeRequired)}) {
 		raw, _ := json.Marshal(d.Tool)
 		var tool struct {
 			Annotations map[string]any `json:"annotations"`
@@ -260,7 +261,8 @@ func TestReadOnlyKeepsOnlyReadsAndMixedTools(t *testing.T) {
 // UPDATE_SNAPSHOTS=1 to rewrite them after an intended change.
 func TestSchemaSnapshots(t *testing.T) {
 	total := 0
-	for _, d := range Inventory(allServices(), Options{}) {
+	all := Inventory(allServices(), Options{Gate: testGate(t, approval.ModeRequired)})
+	for _, d := range all {
 		wire, err := json.Marshal(d.Tool)
 		if err != nil {
 			t.Fatal(err)
@@ -300,7 +302,7 @@ func TestSchemaSnapshots(t *testing.T) {
 			t.Errorf("%s: input schema must be a closed object and output an object: %+v", d.Spec.Name, schema)
 		}
 	}
-	t.Logf("tools/list: %d tools, %d bytes", len(Inventory(allServices(), Options{})), total)
+	t.Logf("tools/list: %d tools, %d bytes", len(all), total)
 }
 
 // allServices has a fake for every service, so that inventory tests see every tool.
