@@ -91,7 +91,7 @@ func testGate(t *testing.T, mode string) *approval.Gate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(g.Close)
+	t.Cleanup(func() { g.Close(context.Background()) })
 	return g
 }
 

@@ -33,6 +33,7 @@ type Call struct {
 	gate     *Gate
 	attempt  string // approved attempt: its outcome is recorded by Finish
 	wasHeld  bool
+	holder   *Gate // the gate holding this call, told when it ends
 	cancelFn context.CancelFunc
 }
 
@@ -87,10 +88,13 @@ func (c *Call) approved(g *Gate, id string, held bool) {
 
 func (c *Call) finish(ctx context.Context, res *mcp.CallToolResult) {
 	c.mu.Lock()
-	g, id, held, cancel := c.gate, c.attempt, c.wasHeld, c.cancelFn
+	g, id, held, cancel, holder := c.gate, c.attempt, c.wasHeld, c.cancelFn, c.holder
 	c.mu.Unlock()
 	if cancel != nil {
 		defer cancel()
+	}
+	if holder != nil {
+		defer holder.holding.Done()
 	}
 	if g != nil && id != "" {
 		g.finish(ctx, id, held, res)
@@ -142,8 +146,9 @@ func (g *Gate) hold(ctx context.Context, call *Call, a Action) (context.Context,
 		g.mu.Unlock()
 	}()
 	g.logger.Info("write held for approval", "tool", a.Tool, "service", a.Service, "target", a.Target, "attempt", at.ID, "console", g.ConsoleURL())
+	g.holding.Add(1)
 	call.mu.Lock()
-	call.wasHeld = true
+	call.wasHeld, call.holder = true, g
 	call.mu.Unlock()
 	call.heldCh <- Held{ID: at.ID, Tool: a.Tool, ConsoleURL: g.ConsoleURL(), Expires: at.Expires}
 

@@ -66,6 +66,7 @@ type Gate struct {
 	poll    time.Duration
 	closing chan struct{}
 	close   sync.Once
+	holding sync.WaitGroup // held writes, until their outcome is recorded
 
 	mu         sync.Mutex
 	consoleURL string
@@ -140,8 +141,18 @@ func (g *Gate) ConsoleURL() string {
 	return g.consoleURL
 }
 
-// Close refuses the writes still held (their requests expire as "server stopped").
-func (g *Gate) Close() { g.close.Do(func() { close(g.closing) }) }
+// Close refuses the writes still held (their requests expire as "server stopped") and waits,
+// until ctx ends, for approved ones that are running to record their outcome.
+func (g *Gate) Close(ctx context.Context) {
+	g.close.Do(func() { close(g.closing) })
+	done := make(chan struct{})
+	go func() { g.holding.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		g.logger.Warn("stopping while an approved write still runs; its outcome may be missing from the audit trail")
+	}
+}
 
 // Refuse records a write refused before any channel was asked (read-only mode).
 func (g *Gate) Refuse(ctx context.Context, a Action, channel, reason string) {

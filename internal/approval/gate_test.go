@@ -32,7 +32,7 @@ func newGate(t *testing.T, mode string, logs *bytes.Buffer) *Gate {
 		t.Fatal(err)
 	}
 	g.poll = 10 * time.Millisecond
-	t.Cleanup(g.Close)
+	t.Cleanup(func() { g.Close(context.Background()) })
 	return g
 }
 
@@ -276,7 +276,7 @@ func TestCloseDropsHeldWrites(t *testing.T) {
 	g := newGate(t, ModeRequired, nil)
 	var writes atomic.Int32
 	h := Run(context.Background(), mcp.MultiRoundTripParams{}, write(g, createAction, &writes), heldAs).StructuredContent.(Held)
-	g.Close()
+	g.Close(context.Background())
 	st, _ := g.Wait(context.Background(), h.ID, 5*time.Second, nil)
 	if st.Attempt.Status != audit.Expired || !strings.Contains(st.Attempt.Reason, "server stopped") || writes.Load() != 0 {
 		t.Fatalf("%+v", st.Attempt)

@@ -76,10 +76,10 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, err
 	}
-	closers := []func(context.Context) error{func(context.Context) error { gate.Close(); return nil }}
+	closers := []func(context.Context) error{func(ctx context.Context) error { gate.Close(ctx); return nil }}
 	consoleToken, err := console.Token(stateDir, cfg.ApprovalsToken.Reveal())
 	if err != nil {
-		gate.Close()
+		gate.Close(context.Background())
 		_ = store.Close()
 		return nil, err
 	}
