@@ -2,8 +2,13 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -286,5 +291,91 @@ func TestReadOnlyWinsOverApproval(t *testing.T) {
 	}
 	if len(user.asked()) != 0 {
 		t.Error("read-only mode asked the person anyway")
+	}
+}
+
+// consoleDecide approves or denies a held write through the console's JSON API, signed in with
+// the console token from the state directory (which the model never sees).
+func consoleDecide(t *testing.T, w *world, base, id, decision string) *http.Response {
+	t.Helper()
+	token, err := os.ReadFile(filepath.Join(w.stateDir, "console-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/approvals/api/approvals/"+id+"/"+decision, strings.NewReader(`{"reason":"e2e"}`))
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// TestHeldWriteWaitsForTheConsole: a client that cannot elicit gets an approval id; the write
+// waits (approval_status reports progress meanwhile) until a person approves it in the console,
+// then runs once, and approval_status returns its result. The MCP caller token does not open the
+// console.
+func TestHeldWriteWaitsForTheConsole(t *testing.T) {
+	w := newWorld(t)
+	var progress atomic.Int32
+	opts := &mcp.ClientOptions{ProgressNotificationHandler: func(context.Context, *mcp.ProgressNotificationClientRequest) { progress.Add(1) }}
+	s := startHTTPWith(t, w.env("FORTICLOUD_MCP_TOOLSETS=fortiflex", "FORTICLOUD_MCP_HTTP_TOKEN=caller-token-0123456789"), "", "caller-token-0123456789", opts)
+
+	res := s.call(t, "flex_create_vm", map[string]any{"config_id": emulator.DemoFlexConfigFGTVM, "count": 2, "description": "held"})
+	var held struct {
+		ApprovalID string `json:"approval_id"`
+		ConsoleURL string `json:"console_url"`
+	}
+	structured(t, res, &held)
+	if !res.IsError || held.ApprovalID == "" || held.ConsoleURL != s.base+"/approvals/" {
+		t.Fatalf("not held: %q %+v", resultText(res), held)
+	}
+	token, _ := os.ReadFile(filepath.Join(w.stateDir, "console-token"))
+	if strings.Contains(resultText(res), strings.TrimSpace(string(token))) {
+		t.Fatal("the console token reached the model")
+	}
+
+	// Waiting reports progress and returns pending when nobody decided.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	params := &mcp.CallToolParams{Name: "approval_status", Arguments: map[string]any{"approval_id": held.ApprovalID, "wait_seconds": 3}}
+	params.SetProgressToken("wait-1")
+	st, err := s.session.CallTool(ctx, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var status struct {
+		Status string          `json:"status"`
+		Result json.RawMessage `json:"result"`
+	}
+	structured(t, st, &status)
+	if status.Status != "pending" || progress.Load() == 0 || w.em.FlexCreates() != 0 {
+		t.Fatalf("status %q, %d progress notifications, %d creations", status.Status, progress.Load(), w.em.FlexCreates())
+	}
+
+	// The caller token is not a console token.
+	req, _ := http.NewRequest(http.MethodPost, s.base+"/approvals/api/approvals/"+held.ApprovalID+"/approve", strings.NewReader(`{}`))
+	req.Header.Set("Authorization", "Bearer caller-token-0123456789")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode < 400 {
+		t.Fatalf("the MCP caller token opened the console: %v %v", resp.Status, err)
+	}
+
+	if resp := consoleDecide(t, w, s.base, held.ApprovalID, "approve"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("approve: %s", resp.Status)
+	}
+	st = s.call(t, "approval_status", map[string]any{"approval_id": held.ApprovalID, "wait_seconds": 20})
+	structured(t, st, &status)
+	if status.Status != "succeeded" || !strings.Contains(string(status.Result), "FGVM") || w.em.FlexCreates() != 1 {
+		t.Fatalf("after approval: %q %s (%d creations)", status.Status, status.Result, w.em.FlexCreates())
+	}
+	// A second approval of the same request changes nothing.
+	if resp := consoleDecide(t, w, s.base, held.ApprovalID, "approve"); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("second approve: %s", resp.Status)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if w.em.FlexCreates() != 1 {
+		t.Fatalf("%d creations, want exactly 1", w.em.FlexCreates())
 	}
 }
