@@ -180,7 +180,7 @@ func (c *Config) Validate() error {
 	if c.UpstreamTimeout <= 0 {
 		add("FORTICLOUD_MCP_UPSTREAM_TIMEOUT", "must be a positive duration such as 30s")
 	}
-	if c.ApprovalTTL < 10*time.Second || c.ApprovalTTL > 24*time.Hour {
+	if c.ApprovalTTL != 0 && (c.ApprovalTTL < 10*time.Second || c.ApprovalTTL > 24*time.Hour) {
 		add("FORTICLOUD_MCP_APPROVAL_TTL", "must be between 10s and 24h (got %s)", c.ApprovalTTL)
 	}
 	if l := c.ApprovalsListen; l != "" && l != "off" {

@@ -37,6 +37,9 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		{func(c *Config) { c.Toolsets = []string{"fortigatecloud", "fortinac"} }, []string{"FORTICLOUD_MCP_TOOLSETS", "fortinac"}},
 		{func(c *Config) { c.Flex.Password = "x" }, []string{"FORTIFLEX_API_USERNAME"}},
 		{func(c *Config) { c.MaxResultBytes = 10 }, []string{"FORTICLOUD_MCP_MAX_RESULT_BYTES"}},
+		{func(c *Config) { c.ApprovalTTL = time.Second }, []string{"FORTICLOUD_MCP_APPROVAL_TTL", "10s and 24h"}},
+		{func(c *Config) { c.ApprovalsListen = "0.0.0.0:9000" }, []string{"FORTICLOUD_MCP_APPROVALS_LISTEN", "loopback"}},
+		{func(c *Config) { c.ApprovalsListen = "9000" }, []string{"FORTICLOUD_MCP_APPROVALS_LISTEN", "host:port"}},
 	}
 	for i, tc := range cases {
 		c := valid()
