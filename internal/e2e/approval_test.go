@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/forticloud-mcp/forticloud-mcp/internal/audit"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/emulator"
 )
 
@@ -186,11 +188,14 @@ func TestApprovalStateCannotBeTampered(t *testing.T) {
 	}
 }
 
+// auditSecret is a password in a write's payload: the person and the audit trail see it masked.
+const auditSecret = "Audit-Secret-Value-7731"
+
 // writeSamples are arguments that make each write tool write. TestEveryWriteIsGated fails when a
 // tool that can write has none here, so a new write tool cannot skip the gate unnoticed.
 func writeSamples(device string) map[string]map[string]any {
 	return map[string]map[string]any{
-		"fortios_proxy":           {"serial": device, "method": "PUT", "path": "/api/v2/cmdb/system/global", "body": map[string]any{"hostname": "renamed"}},
+		"fortios_proxy":           {"serial": device, "method": "PUT", "path": "/api/v2/cmdb/system/admin/netops", "body": map[string]any{"accprofile": "super_admin", "password": auditSecret}},
 		"flex_create_vm":          {"config_id": emulator.DemoFlexConfigFGTVM, "count": 1},
 		"flex_update_entitlement": {"serial_number": emulator.DemoFlexActiveSerial, "action": "stop"},
 		"faz_jsonrpc":             {"method": "update", "url": "/eventmgmt/adom/root/alerts/ack", "params": map[string]any{"alertid": []string{"1"}}},
@@ -256,7 +261,26 @@ func TestEveryWriteIsGated(t *testing.T) {
 			t.Errorf("reached upstream without approval: %s %s %s", r.Service, r.Method, r.Path)
 		}
 	}
-	// The pending approvals are in the audit trail, each with its payload.
+	// The pending approvals are in the audit trail, each with its payload, secrets masked.
+	store, err := audit.Open(filepath.Join(w.stateDir, audit.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	pending, err := store.List(ctx, true, 100)
+	if err != nil || len(pending) != len(samples) {
+		t.Fatalf("%d pending in the audit trail, want %d (%v)", len(pending), len(samples), err)
+	}
+	for _, a := range pending {
+		if a.Payload == "" || a.Channel != "console" || strings.Contains(a.Payload, auditSecret) {
+			t.Errorf("%s: payload %q channel %s", a.Tool, a.Payload, a.Channel)
+		}
+	}
+	raw, _ := os.ReadFile(filepath.Join(w.stateDir, audit.FileName))
+	wal, _ := os.ReadFile(filepath.Join(w.stateDir, audit.FileName+"-wal"))
+	if bytes.Contains(append(raw, wal...), []byte(auditSecret)) || strings.Contains(s.stderr.String(), auditSecret) {
+		t.Error("a password from a payload reached the audit database or the logs")
+	}
 	res := s.call(t, "approval_status", map[string]any{"approval_id": "ap-aaaaaaaaaaaaaaaa", "wait_seconds": 0})
 	if !res.IsError || !strings.Contains(resultText(res), "not an approval this server knows") {
 		t.Errorf("unknown id: %q", resultText(res))
