@@ -301,7 +301,7 @@ var pageTmpl = template.Must(template.Must(template.New("layout").Parse(layout))
 <form class="decide" method="post" action="{{$.Base}}decide">
 <input type="hidden" name="csrf" value="{{$.CSRF}}">
 <input type="hidden" name="id" value="{{.ID}}">
-<input type="text" name="reason" maxlength="500" placeholder="Reason (optional; shown to the assistant on a deny)" aria-label="Reason">
+<input type="text" name="reason" maxlength="500" placeholder="Reason (optional; kept in the audit trail and shown to the assistant)" aria-label="Reason">
 <button type="submit" name="decision" value="approve" class="approve" id="approve-{{.ID}}">Approve</button>
 <button type="submit" name="decision" value="deny" class="deny" id="deny-{{.ID}}">Deny</button>
 </form>
