@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -16,6 +17,9 @@ type cli struct {
 	Serve    serveCmd    `cmd:"" default:"withargs" help:"Serve MCP over stdio (default) or streamable HTTP (--http)."`
 	Emulator emulatorCmd `cmd:"" help:"Run the FortiCloud emulator alone (a fake of every upstream API, with demo data)."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
+
+	Approvals approvalsCmd `cmd:"" help:"List, show, approve or deny the writes held for a person's approval."`
+	Audit     auditCmd     `cmd:"" help:"Print the audit trail of writes as JSON lines, oldest first."`
 }
 
 func main() {
@@ -30,6 +34,10 @@ func main() {
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	if err := kctx.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "forticloud-mcp:", err)
+		var coded interface{ ExitCode() int }
+		if errors.As(err, &coded) {
+			os.Exit(coded.ExitCode())
+		}
 		os.Exit(1)
 	}
 }
