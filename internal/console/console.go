@@ -532,7 +532,7 @@ func (c *console) apiOne(w http.ResponseWriter, r *http.Request, rest string) {
 			if !errors.Is(err, audit.ErrNotFound) {
 				c.logger.Error("approvals console: reading an approval", "attempt", id, "error", err)
 			}
-			c.writeDecideError(w, id, err)
+			c.writeDecideError(r.Context(), w, id, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, a)
@@ -555,18 +555,26 @@ func (c *console) apiOne(w http.ResponseWriter, r *http.Request, rest string) {
 	}
 	a, err := c.decide(r.Context(), id, action == "approve", cleanReason(body.Reason), "api")
 	if err != nil {
-		c.writeDecideError(w, id, err)
+		c.writeDecideError(r.Context(), w, id, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
 }
 
-func (c *console) writeDecideError(w http.ResponseWriter, id string, err error) {
+func (c *console) writeDecideError(ctx context.Context, w http.ResponseWriter, id string, err error) {
 	switch {
 	case errors.Is(err, audit.ErrNotFound):
 		writeJSONError(w, http.StatusNotFound, "no approval "+quoteID(id)+" is known to this server's audit trail")
 	case errors.Is(err, audit.ErrNotPending):
-		writeJSONError(w, http.StatusConflict, id+" was already decided: "+statusOf(err))
+		msg := id + " was already decided"
+		// Say how, from the store rather than from the error's text.
+		if a, gerr := c.store.Get(ctx, id); gerr == nil {
+			msg += ": " + a.Status
+			if a.DecidedBy != "" {
+				msg += " by " + a.DecidedBy
+			}
+		}
+		writeJSONError(w, http.StatusConflict, msg)
 	case errors.Is(err, audit.ErrExpired):
 		writeJSONError(w, http.StatusGone, id+" expired before a decision: it did not run")
 	case errors.Is(err, errElsewhere):
@@ -574,15 +582,6 @@ func (c *console) writeDecideError(w http.ResponseWriter, id string, err error) 
 	default:
 		writeJSONError(w, http.StatusInternalServerError, "the audit trail could not be updated; see the server's log")
 	}
-}
-
-// statusOf extracts the "(approved)" detail audit.Store.Decide puts on ErrNotPending.
-func statusOf(err error) string {
-	s := err.Error()
-	if i := strings.LastIndex(s, "("); i >= 0 && strings.HasSuffix(s, ")") {
-		return s[i+1 : len(s)-1]
-	}
-	return "not pending"
 }
 
 // quoteID shows an id the caller sent only when it has the shape of one.
