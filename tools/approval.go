@@ -59,7 +59,7 @@ type ApprovalStatusArgs struct {
 // ApprovalStatusResult is approval_status's result.
 type ApprovalStatusResult struct {
 	ApprovalID string `json:"approval_id"`
-	Status     string `json:"status" jsonschema:"enum=pending,enum=running,enum=succeeded,enum=failed,enum=denied,enum=expired,enum=cancelled" jsonschema_description:"pending: no decision yet; running: approved, the write is under way; succeeded/failed: the write ran; denied/expired/cancelled: it never ran."`
+	Status     string `json:"status" jsonschema:"enum=pending,enum=running,enum=succeeded,enum=failed,enum=unknown,enum=denied,enum=expired,enum=cancelled" jsonschema_description:"pending: no decision yet; running: approved, the write is under way; succeeded/failed: the write ran; unknown: its server stopped mid-write; denied/expired/cancelled: it never ran."`
 	Tool       string `json:"tool"`
 	Service    string `json:"service"`
 	Target     string `json:"target"`
@@ -125,6 +125,9 @@ func approvalStatus(g *approval.Gate) Definition {
 				if a.Outcome == audit.Succeeded {
 					out.Error = ""
 				}
+			case !st.Held && approval.HolderGone(a.Server):
+				out.Status = "unknown"
+				out.Error = "approved, but the server that held the write stopped before recording what happened; check " + a.Service + " before asking for the change again"
 			default:
 				out.Status = "running"
 			}

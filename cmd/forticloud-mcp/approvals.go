@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
@@ -234,7 +233,7 @@ func (c *approvalsShowCmd) Run(ctx context.Context) error {
 	if _, err := io.WriteString(c.out(), w.String()); err != nil {
 		return fmt.Errorf("writing: %w", err)
 	}
-	gone, _ := holderGone(a.Server)
+	gone := approval.HolderGone(a.Server)
 	switch {
 	case !a.Open(now):
 	case a.Channel != approval.ChannelConsole, gone:
@@ -286,13 +285,9 @@ func decide(ctx context.Context, f *storeFlags, rawID, status, reason string) er
 	if status == audit.Approved {
 		// An approval nothing can act on would read as "approved" in the trail while the write
 		// never runs, so refuse it and say where the decision belongs.
-		cur, err := st.Get(ctx, id)
-		if err == nil && cur.Status == audit.Pending {
-			if cur.Channel != approval.ChannelConsole {
-				return fmt.Errorf("%s was put to the person through the MCP client (%s): answer it there; an approval here would run nothing (deny works)", id, cur.Channel)
-			}
-			if gone, holder := holderGone(cur.Server); gone {
-				return fmt.Errorf("the server that held %s (%s) is no longer running, so an approval would run nothing; ask for the change again", id, holder)
+		if cur, err := st.Get(ctx, id); err == nil {
+			if err := approval.Approvable(cur); err != nil {
+				return err
 			}
 		}
 	}
@@ -341,7 +336,7 @@ func (c *approvalsConsoleCmd) Run(ctx context.Context) error {
 	}
 	var live []audit.Console
 	for _, cn := range consoles {
-		if alive(cn.PID) {
+		if approval.ProcessAlive(cn.PID) {
 			live = append(live, cn)
 		}
 	}
@@ -384,7 +379,7 @@ func statusText(a *audit.Attempt, now time.Time) string {
 	case a.Status == audit.Pending && a.Channel != approval.ChannelConsole:
 		return "pending (asked in the MCP client)"
 	case a.Status == audit.Pending:
-		if gone, _ := holderGone(a.Server); gone {
+		if gone := approval.HolderGone(a.Server); gone {
 			return "pending (its server stopped)"
 		}
 	case a.Status == audit.Approved && a.Outcome != "":
@@ -449,31 +444,4 @@ func actor() string {
 		name = "uid" + strconv.Itoa(os.Getuid())
 	}
 	return "cli:" + name
-}
-
-// alive reports whether process pid exists (EPERM: it does, as another user's).
-func alive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
-}
-
-// holderGone reports whether the server that held a write (host:pid) is known to have stopped:
-// only a process on this host can be checked.
-func holderGone(server string) (bool, string) {
-	i := strings.LastIndexByte(server, ':')
-	if i < 0 {
-		return false, server
-	}
-	pid, err := strconv.Atoi(server[i+1:])
-	if err != nil {
-		return false, server
-	}
-	host, _ := os.Hostname()
-	if server[:i] != host {
-		return false, server
-	}
-	return !alive(pid), server
 }

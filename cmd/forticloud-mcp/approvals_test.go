@@ -374,7 +374,7 @@ func TestApprovalsApproveRefusesWhatCannotRun(t *testing.T) {
 		t.Errorf("the hint for an elicitation request: %q", f.stderr)
 	}
 	c = approvalsApproveCmd{storeFlags: f.flags(), ID: orphan.ID}
-	if err := c.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "no longer running") {
+	if err := c.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "has stopped") {
 		t.Fatalf("approving a write whose server stopped: %v", err)
 	}
 	if got := f.get(t, orphan.ID); got.Status != audit.Pending {

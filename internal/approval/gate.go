@@ -112,6 +112,9 @@ func New(cfg Config) (*Gate, error) {
 	g := &Gate{cfg: cfg, logger: cfg.Logger, sealer: s, server: fmt.Sprintf("%s:%d", host, os.Getpid()), now: time.Now,
 		poll: 250 * time.Millisecond, closing: make(chan struct{}),
 		signals: map[string]chan struct{}{}, held: map[string]*heldWrite{}, byDigest: map[string]string{}}
+	if err := g.settleOrphans(context.Background()); err != nil {
+		g.logger.Warn("audit: could not settle requests left open by stopped servers", "error", err)
+	}
 	if cfg.Mode == ModeNone {
 		g.logger.Warn("APPROVAL DISABLED (--approval=none): every write the model asks for runs without a person's approval. Use this only where changes are approved elsewhere; the audit trail records it.")
 	}
@@ -287,6 +290,13 @@ func (g *Gate) Decide(ctx context.Context, id string, approve bool, actor, reaso
 	status := audit.Denied
 	if approve {
 		status = audit.Approved
+		cur, err := g.cfg.Store.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := Approvable(cur); err != nil {
+			return cur, err
+		}
 	}
 	a, err := g.cfg.Store.Decide(ctx, id, status, actor, reason)
 	g.signal(id)

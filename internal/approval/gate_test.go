@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -323,4 +326,36 @@ func FuzzOpenState(f *testing.F) {
 			t.Fatalf("opened a state we did not seal: %q → %+v", in, st)
 		}
 	})
+}
+
+func TestApprovalsThatWouldRunNothingAreRefused(t *testing.T) {
+	g := newGate(t, ModeRequired, nil)
+	ctx := context.Background()
+	// Asked through elicitation: only the person's answer in their client decides it.
+	elicit(t, g, createAction)
+	asked, _ := g.Store().List(ctx, true, 1)
+	if _, err := g.Decide(ctx, asked[0].ID, true, "console", ""); !errors.Is(err, ErrNothingToRun) {
+		t.Fatalf("approving an elicitation request elsewhere: %v", err)
+	}
+	// Held by a server that has stopped: expired when a gate starts on the same trail.
+	child := exec.Command("true")
+	if err := child.Run(); err != nil {
+		t.Skip(err)
+	}
+	host, _ := os.Hostname()
+	now := time.Now().UTC()
+	orphan := &audit.Attempt{Created: now, Expires: now.Add(time.Hour), Tool: "t", Service: "s", Target: "x", Method: "m", Digest: "d",
+		Mode: ModeRequired, Channel: ChannelConsole, Status: audit.Pending, Server: fmt.Sprintf("%s:%d", host, child.Process.Pid)}
+	if err := g.Store().Create(ctx, orphan); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Decide(ctx, orphan.ID, true, "console", ""); !errors.Is(err, ErrNothingToRun) {
+		t.Fatalf("approving an orphan: %v", err)
+	}
+	if _, err := New(Config{Store: g.Store()}); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := g.Store().Get(ctx, orphan.ID); a.Status != audit.Expired || !strings.Contains(a.Reason, "stopped") {
+		t.Fatalf("orphan after restart: %+v", a)
+	}
 }

@@ -70,7 +70,6 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the audit trail (every write is recorded there): %w", err)
 	}
-	_ = store.ExpireDue(context.Background()) // requests a stopped process left open
 	gate, err := approval.New(approval.Config{Mode: cfg.Approval, Store: store, TTL: cfg.ApprovalTTL, ExecTimeout: cfg.ToolTimeout, Logger: logger})
 	if err != nil {
 		_ = store.Close()
