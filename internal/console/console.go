@@ -73,10 +73,6 @@ var securityHeaders = [][2]string{
 // idPattern is the shape of the approval ids audit.NewID makes; anything else is not looked up.
 var idPattern = regexp.MustCompile(`^ap-[a-z2-7]{16}$`)
 
-// errElsewhere: the attempt waits for an answer in the MCP client (elicitation), which the
-// console cannot give; deciding it here would only break that answer.
-var errElsewhere = errors.New("asked in the MCP client")
-
 type console struct {
 	gate     *approval.Gate
 	store    *audit.Store
@@ -400,21 +396,12 @@ func (c *console) redirectFlash(w http.ResponseWriter, r *http.Request, code, id
 // (this one or another) runs or drops it.
 func (c *console) decide(ctx context.Context, id string, approve bool, reason, via string) (*audit.Attempt, error) {
 	// The decision stands once the person has given it: a closed browser tab must not cut the
-	// write to the audit trail short.
+	// write to the audit trail short. The gate refuses an approval that would run nothing (a
+	// request put to the person in their MCP client, or one whose server stopped).
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	if !idPattern.MatchString(id) {
 		return nil, audit.ErrNotFound
-	}
-	cur, err := c.store.Get(ctx, id)
-	if err != nil {
-		if !errors.Is(err, audit.ErrNotFound) {
-			c.logger.Error("approvals console: reading an approval", "attempt", id, "error", err)
-		}
-		return nil, fmt.Errorf("console: reading %s: %w", id, err)
-	}
-	if cur.Status == audit.Pending && cur.Channel != approval.ChannelConsole {
-		return nil, errElsewhere
 	}
 	at, err := c.gate.Decide(ctx, id, approve, Actor, reason)
 	if err != nil {
@@ -433,7 +420,7 @@ func (c *console) decide(ctx context.Context, id string, approve bool, reason, v
 // knownRefusal reports whether err is a decision the store refused for a reason the person can
 // read (as opposed to the store failing).
 func knownRefusal(err error) bool {
-	return errors.Is(err, audit.ErrNotFound) || errors.Is(err, audit.ErrNotPending) || errors.Is(err, audit.ErrExpired) || errors.Is(err, errElsewhere)
+	return errors.Is(err, audit.ErrNotFound) || errors.Is(err, audit.ErrNotPending) || errors.Is(err, audit.ErrExpired) || errors.Is(err, approval.ErrNothingToRun)
 }
 
 // cleanReason bounds the person's reason and drops hidden characters.
@@ -577,11 +564,21 @@ func (c *console) writeDecideError(ctx context.Context, w http.ResponseWriter, i
 		writeJSONError(w, http.StatusConflict, msg)
 	case errors.Is(err, audit.ErrExpired):
 		writeJSONError(w, http.StatusGone, id+" expired before a decision: it did not run")
-	case errors.Is(err, errElsewhere):
-		writeJSONError(w, http.StatusConflict, id+" was put to the person in the MCP client (elicitation): answer it there")
+	case errors.Is(err, approval.ErrNothingToRun):
+		writeJSONError(w, http.StatusConflict, nothingToRun(err))
 	default:
 		writeJSONError(w, http.StatusInternalServerError, "the audit trail could not be updated; see the server's log")
 	}
+}
+
+// nothingToRun is the gate's account of an approval that would run nothing (its text is the
+// gate's own, naming the id, channel and holding server), without our wrapping.
+func nothingToRun(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, approval.ErrNothingToRun.Error()); i >= 0 {
+		s = s[i:]
+	}
+	return s
 }
 
 // quoteID shows an id the caller sent only when it has the shape of one.

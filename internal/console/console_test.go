@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -633,9 +636,10 @@ func TestJSONAPIWithBearer(t *testing.T) {
 	}
 }
 
-// TestElicitationAttemptsAreNotDecidedHere: an attempt put to the person in their MCP client
-// must be answered there; a console decision would only make that answer fail as a replay.
-func TestElicitationAttemptsAreNotDecidedHere(t *testing.T) {
+// TestElicitationAttemptsAreNotApprovedHere: an attempt put to the person in their MCP client
+// must be answered there; a console approval would run nothing and only make that answer fail
+// as a replay. Denying it is fine.
+func TestElicitationAttemptsAreNotApprovedHere(t *testing.T) {
 	f := newFixture(t)
 	a := f.pending(func(x *audit.Attempt) { x.Channel = approval.ChannelElicitation })
 	c := f.client()
@@ -645,12 +649,55 @@ func TestElicitationAttemptsAreNotDecidedHere(t *testing.T) {
 		t.Fatalf("an elicitation attempt is offered here:\n%s", page.body)
 	}
 	page = c.follow(c.decide(a.ID, "approve", "", c.csrf()))
-	if !strings.Contains(page.body, "answer it there") || f.status(a.ID).Status != audit.Pending {
-		t.Fatalf("decided an elicitation attempt: %+v\n%s", f.status(a.ID), page.body)
+	if !strings.Contains(page.body, "was not approved: an approval here would run nothing") || !strings.Contains(page.body, "answer it there") ||
+		f.status(a.ID).Status != audit.Pending {
+		t.Fatalf("approved an elicitation attempt: %+v\n%s", f.status(a.ID), page.body)
 	}
-	res := c.do(http.MethodPost, base+"api/approvals/"+a.ID+"/deny", nil, map[string]string{"Authorization": "Bearer " + testToken})
-	if res.StatusCode != http.StatusConflict || f.status(a.ID).Status != audit.Pending {
-		t.Fatalf("API decided an elicitation attempt: %d %s", res.StatusCode, res.body)
+	bearer := map[string]string{"Authorization": "Bearer " + testToken}
+	res := c.do(http.MethodPost, base+"api/approvals/"+a.ID+"/approve", nil, bearer)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(res.body, "would run nothing") || f.status(a.ID).Status != audit.Pending {
+		t.Fatalf("API approved an elicitation attempt: %d %s", res.StatusCode, res.body)
+	}
+	res = c.do(http.MethodPost, base+"api/approvals/"+a.ID+"/deny", strings.NewReader(`{"reason":"stuck"}`), bearer)
+	if got := f.status(a.ID); res.StatusCode != http.StatusOK || got.Status != audit.Denied || got.DecidedBy != "console" {
+		t.Fatalf("API deny of an elicitation attempt: %d %s %+v", res.StatusCode, res.body, got)
+	}
+}
+
+// TestStoppedServerCannotBeApproved: a write whose server process has stopped can only be
+// denied: an approval would read as approved while nothing ever runs it.
+func TestStoppedServerCannotBeApproved(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := fmt.Sprintf("%s:%d", host, cmd.Process.Pid)
+	if !approval.HolderGone(dead) {
+		t.Skipf("pid %d was reused already", cmd.Process.Pid)
+	}
+	f := newFixture(t)
+	a := f.pending(func(x *audit.Attempt) { x.Server = dead })
+	live := f.pending(func(x *audit.Attempt) { x.Server = fmt.Sprintf("%s:%d", host, os.Getpid()); x.Target = "config 41103" })
+	c := f.client()
+	c.signIn()
+	page := c.get(base)
+	if strings.Contains(page.body, `id="approve-`+a.ID) || !strings.Contains(page.body, `id="deny-`+a.ID) || !strings.Contains(page.body, "has stopped") {
+		t.Fatalf("a stopped server's write is offered for approval:\n%s", page.body)
+	}
+	if !strings.Contains(page.body, `id="approve-`+live.ID) {
+		t.Fatalf("a live server's write is not offered for approval")
+	}
+	page = c.follow(c.decide(a.ID, "approve", "", c.csrf()))
+	if !strings.Contains(page.body, "has stopped") || f.status(a.ID).Status != audit.Pending {
+		t.Fatalf("approved a stopped server's write: %+v\n%s", f.status(a.ID), page.body)
+	}
+	c.follow(c.decide(a.ID, "deny", "", c.csrf()))
+	if got := f.status(a.ID); got.Status != audit.Denied {
+		t.Fatalf("deny: %+v", got)
 	}
 }
 

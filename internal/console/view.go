@@ -19,14 +19,14 @@ import (
 // these codes (and an id of the right shape) are read back, so a crafted link cannot put words
 // on the page.
 const (
-	flashApproved  = "approved"
-	flashDenied    = "denied"
-	flashAlready   = "already"
-	flashExpired   = "expired"
-	flashNotFound  = "notfound"
-	flashElsewhere = "elsewhere"
-	flashFailed    = "failed"
-	flashInvalid   = "invalid"
+	flashApproved = "approved"
+	flashDenied   = "denied"
+	flashAlready  = "already"
+	flashExpired  = "expired"
+	flashNotFound = "notfound"
+	flashNothing  = "nothing"
+	flashFailed   = "failed"
+	flashInvalid  = "invalid"
 )
 
 func flashFor(approve bool, err error) string {
@@ -41,8 +41,8 @@ func flashFor(approve bool, err error) string {
 		return flashAlready
 	case errors.Is(err, audit.ErrExpired):
 		return flashExpired
-	case errors.Is(err, errElsewhere):
-		return flashElsewhere
+	case errors.Is(err, approval.ErrNothingToRun):
+		return flashNothing
 	}
 	return flashFailed
 }
@@ -55,6 +55,9 @@ type flashView struct {
 type pendingView struct {
 	ID, Tool, Service, Target, Method, Summary, Cost, Payload string
 	Requested, ExpiresAt, ExpiresIn                           string
+	// NotApprovable says why an approval here would run nothing (its server stopped): only Deny
+	// is offered.
+	NotApprovable string
 }
 
 type historyView struct {
@@ -107,6 +110,9 @@ func (c *console) pageView(ctx context.Context, session string, pending, history
 		d.Pending = append(d.Pending, pendingView{ID: a.ID, Tool: clean(a.Tool), Service: clean(a.Service), Target: clean(a.Target),
 			Method: clean(a.Method), Summary: clean(a.Summary), Cost: clean(a.Cost), Payload: clean(a.Payload),
 			Requested: stamp(a.Created), ExpiresAt: stamp(a.Expires), ExpiresIn: until(a.Expires.Sub(now))})
+		if err := approval.Approvable(a); err != nil {
+			d.Pending[len(d.Pending)-1].NotApprovable = nothingToRun(err)
+		}
 	}
 	for _, a := range history {
 		h := historyView{Time: stamp(a.Created), ID: a.ID, Tool: clean(a.Tool), Service: clean(a.Service), Target: clean(a.Target),
@@ -180,8 +186,14 @@ func (c *console) flash(ctx context.Context, q url.Values) *flashView {
 		return &flashView{"warn", fmt.Sprintf("%s%s expired before a decision: it did not run and can no longer be approved. If the change is still wanted, ask the assistant to request it again.", name, what)}
 	case flashNotFound:
 		return &flashView{"error", "No such approval is known to this server's audit trail."}
-	case flashElsewhere:
-		return &flashView{"warn", fmt.Sprintf("%s%s is being asked in the MCP client (elicitation): answer it there.", name, what)}
+	case flashNothing:
+		text := fmt.Sprintf("%s%s was not approved: an approval here would run nothing. You can still deny it.", name, what)
+		if a != nil {
+			if err := approval.Approvable(a); err != nil {
+				text = fmt.Sprintf("%s%s was not approved: %s.", name, what, nothingToRun(err))
+			}
+		}
+		return &flashView{"warn", text}
 	case flashFailed:
 		return &flashView{"error", "The decision could not be recorded: the audit trail is unavailable. See the server's log."}
 	case flashInvalid:
@@ -296,13 +308,14 @@ var pageTmpl = template.Must(template.Must(template.New("layout").Parse(layout))
 <dt>Requested</dt><dd>{{.Requested}}</dd>
 <dt>Expires</dt><dd>{{.ExpiresAt}} <span class="muted">(in {{.ExpiresIn}} when this page loaded)</span></dd>
 </dl>
+{{with .NotApprovable}}<p class="flash warn">Not approvable: {{.}}.</p>{{end}}
 {{if .Payload}}<div class="muted">Payload sent upstream (secrets redacted):</div>
 <pre class="payload">{{.Payload}}</pre>{{else}}<p class="muted">No payload.</p>{{end}}
 <form class="decide" method="post" action="{{$.Base}}decide">
 <input type="hidden" name="csrf" value="{{$.CSRF}}">
 <input type="hidden" name="id" value="{{.ID}}">
 <input type="text" name="reason" maxlength="500" placeholder="Reason (optional; kept in the audit trail and shown to the assistant)" aria-label="Reason">
-<button type="submit" name="decision" value="approve" class="approve" id="approve-{{.ID}}">Approve</button>
+{{if not .NotApprovable}}<button type="submit" name="decision" value="approve" class="approve" id="approve-{{.ID}}">Approve</button>{{end}}
 <button type="submit" name="decision" value="deny" class="deny" id="deny-{{.ID}}">Deny</button>
 </form>
 </article>
@@ -310,7 +323,7 @@ var pageTmpl = template.Must(template.Must(template.New("layout").Parse(layout))
 <p class="muted">Nothing is waiting for a decision. This page refreshes itself every few seconds.</p>
 {{end}}
 {{if .Pending}}<p class="muted">This page does not refresh itself while approvals wait, so that a reason you type is not lost; use Refresh to see new ones.</p>{{end}}
-{{with .Elsewhere}}<p class="muted">{{.}} more waiting in an MCP client's own approval prompt: answer those there.</p>{{end}}
+{{with .Elsewhere}}<p class="muted">{{.}} more waiting in an MCP client's own approval prompt: answer those there (or deny them with <code>forticloud-mcp approvals deny</code>).</p>{{end}}
 </section>
 
 <section id="history">
