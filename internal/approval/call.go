@@ -117,6 +117,13 @@ func WasHeld(ctx context.Context) bool {
 // approvals`), or the request expires.
 func (g *Gate) hold(ctx context.Context, call *Call, a Action) (context.Context, error) {
 	digest := a.Digest()
+	g.holdMu.Lock()
+	registered := false
+	defer func() {
+		if !registered {
+			g.holdMu.Unlock()
+		}
+	}()
 	g.mu.Lock()
 	if id, ok := g.byDigest[digest]; ok {
 		g.mu.Unlock()
@@ -138,6 +145,8 @@ func (g *Gate) hold(ctx context.Context, call *Call, a Action) (context.Context,
 	g.held[at.ID] = &heldWrite{digest: digest}
 	g.byDigest[digest] = at.ID
 	g.mu.Unlock()
+	registered = true
+	g.holdMu.Unlock()
 	defer func() {
 		g.mu.Lock()
 		if g.byDigest[digest] == at.ID {

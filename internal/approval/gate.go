@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/forticloud-mcp/forticloud-mcp/internal/audit"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/sanitize"
 )
 
 // Modes of --approval.
@@ -68,6 +70,7 @@ type Gate struct {
 	close   sync.Once
 	holding sync.WaitGroup // held writes, until their outcome is recorded
 
+	holdMu     sync.Mutex // one hold registers at a time, so identical calls queue once
 	mu         sync.Mutex
 	consoleURL string
 	signals    map[string]chan struct{} // attempt id → closed when it changes in this process
@@ -169,8 +172,11 @@ func (g *Gate) Refuse(ctx context.Context, a Action, channel, reason string) {
 
 func (g *Gate) attempt(a Action, channel, status string) *audit.Attempt {
 	now := g.now().UTC()
-	return &audit.Attempt{ID: audit.NewID(), Created: now, Expires: now.Add(g.cfg.TTL), Tool: a.Tool, Service: a.Service, Target: a.Target,
-		Method: a.Method, Summary: a.Summary, Cost: a.Cost, Payload: a.PayloadText(), Digest: a.Digest(), Mode: g.cfg.Mode,
+	// Model-written text is stored without hidden characters, as every reader (console, CLI,
+	// audit lines) would show it.
+	return &audit.Attempt{ID: audit.NewID(), Created: now, Expires: now.Add(g.cfg.TTL), Tool: a.Tool, Service: a.Service,
+		Target: sanitize.String(a.Target), Method: sanitize.String(a.Method), Summary: sanitize.String(a.Summary), Cost: sanitize.String(a.Cost),
+		Payload: a.PayloadText(), Digest: a.Digest(), Mode: g.cfg.Mode,
 		Channel: channel, Status: status, Server: g.server}
 }
 
@@ -246,7 +252,7 @@ func resultText(res *mcp.CallToolResult) string {
 				}
 			}
 			if len(s) > 1000 {
-				s = s[:1000] + "…"
+				s = strings.ToValidUTF8(s[:1000], "") + "…"
 			}
 			return s
 		}
@@ -295,7 +301,7 @@ func (g *Gate) Decide(ctx context.Context, id string, approve bool, actor, reaso
 			return nil, err
 		}
 		if err := Approvable(cur); err != nil {
-			return cur, err
+			return nil, err
 		}
 	}
 	a, err := g.cfg.Store.Decide(ctx, id, status, actor, reason)

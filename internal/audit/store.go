@@ -134,7 +134,9 @@ func Open(path string) (*Store, error) {
 	} else {
 		_ = f.Close()
 	}
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	// A file: URI: the characters that would end or escape its path are percent-encoded (SQLite
+	// decodes them), so any state directory name works.
+	dsn := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("audit: open %s: %w", path, err)

@@ -144,3 +144,18 @@ func TestConsolesAreRecorded(t *testing.T) {
 		t.Fatalf("%+v", cs)
 	}
 }
+
+func TestAnyDirectoryNameWorks(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "we?ird#dir%20x")
+	s := open(t, filepath.Join(dir, FileName))
+	if err := s.Create(context.Background(), pending(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, FileName))
+	if err != nil || fi.Size() == 0 {
+		t.Fatalf("the database is not where it was asked to be: %v %v", fi, err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(dir)); len(entries) != 1 {
+		t.Fatalf("stray files next to the state directory: %v", entries)
+	}
+}

@@ -38,19 +38,28 @@ func Token(stateDir, configured string) (string, error) {
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return "", fmt.Errorf("console: %w", err)
 	}
+	// Write the token to a temporary file and link it into place: the link either appears whole
+	// or not at all, so a process starting at the same moment never reads a half-written file.
 	t := rand.Text() + rand.Text()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) { // another process won the race: use its token
-		return Token(stateDir, "")
-	}
+	tmp, err := os.CreateTemp(stateDir, TokenFile+".*")
 	if err != nil {
 		return "", fmt.Errorf("console: %w", err)
 	}
-	if _, err := f.WriteString(t + "\n"); err != nil {
-		_ = f.Close()
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		_ = tmp.Close()
 		return "", fmt.Errorf("console: %w", err)
 	}
-	if err := f.Close(); err != nil {
+	if _, err := tmp.WriteString(t + "\n"); err != nil {
+		_ = tmp.Close()
+		return "", fmt.Errorf("console: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("console: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return Token(stateDir, "") // another process won the race: use its token
+	} else if err != nil {
 		return "", fmt.Errorf("console: %w", err)
 	}
 	return t, nil
