@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -401,5 +402,54 @@ func TestHeldWriteWaitsForTheConsole(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if w.em.FlexCreates() != 1 {
 		t.Fatalf("%d creations, want exactly 1", w.em.FlexCreates())
+	}
+}
+
+var signInRE = regexp.MustCompile(`sign-in link: (http://\S+/approvals/)login\?token=(\S+)`)
+
+// TestSandboxWritesAskOrWait is the newcomer's path: in the sandbox, a client that can elicit is
+// asked and the write runs on yes; a client that cannot gets an approval id, and the write runs
+// once after a person approves it in the console whose sign-in link the sandbox printed.
+func TestSandboxWritesAskOrWait(t *testing.T) {
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+
+	user := &asker{}
+	user.set("accept", true)
+	s := startStdioWith(t, env, "", &mcp.ClientOptions{ElicitationHandler: user.handle}, "--sandbox")
+	res := s.call(t, "flex_create_vm", map[string]any{"config_id": emulator.DemoFlexConfigFGTVM, "count": 1})
+	if res.IsError || len(user.asked()) != 1 {
+		t.Fatalf("stdio sandbox with elicitation: %q (asked %d times)", resultText(res), len(user.asked()))
+	}
+
+	h := startHTTPWith(t, env, "", "", nil, "--sandbox")
+	var link []string
+	for deadline := time.Now().Add(10 * time.Second); link == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		link = signInRE.FindStringSubmatch(h.stderr.String())
+	}
+	if link == nil || link[1] != h.base+"/approvals/" {
+		t.Fatalf("no sign-in link for the console: %v\n%s", link, h.stderr)
+	}
+	res = h.call(t, "flex_create_vm", map[string]any{"config_id": emulator.DemoFlexConfigFGTVM, "count": 1})
+	var held struct {
+		ApprovalID string `json:"approval_id"`
+	}
+	structured(t, res, &held)
+	if !res.IsError || held.ApprovalID == "" {
+		t.Fatalf("not held: %q", resultText(res))
+	}
+	req, _ := http.NewRequest(http.MethodPost, link[1]+"api/approvals/"+held.ApprovalID+"/approve", strings.NewReader(`{}`))
+	req.Header.Set("Authorization", "Bearer "+link[2])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("approve in the console: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	res = h.call(t, "approval_status", map[string]any{"approval_id": held.ApprovalID, "wait_seconds": 20})
+	var status struct {
+		Status string `json:"status"`
+	}
+	structured(t, res, &status)
+	if status.Status != "succeeded" {
+		t.Fatalf("after approval: %q", resultText(res))
 	}
 }
