@@ -33,11 +33,13 @@ type Client struct {
 	pool   *auth.SessionPool
 	reqID  atomic.Int64
 	slots  chan struct{}
+	guard  *upstream.Guard // retry policy and circuit breaker
 }
 
 // New returns a client for the instance at base; src issues tokens for client_id FortiAnalyzer.
 func New(base string, hc *http.Client, src auth.Source, opts auth.SessionPoolOptions) *Client {
-	c := &Client{base: strings.TrimRight(base, "/"), http: hc, login1: http1Only(hc), src: src, slots: make(chan struct{}, searchSlots)}
+	c := &Client{base: strings.TrimRight(base, "/"), http: hc, login1: http1Only(hc), src: src, slots: make(chan struct{}, searchSlots),
+		guard: upstream.NewGuard(ServiceName, upstream.Policy{})}
 	c.pool = auth.NewSessionPool(auth.SessionFuncs{Login: c.login, Logout: c.logout, Check: c.check}, opts)
 	return c
 }
@@ -177,10 +179,13 @@ func (c *Client) send(ctx context.Context, session string, r Request) (*Response
 	if err != nil {
 		return nil, fmt.Errorf("fortianalyzer: %s: %w", op, err)
 	}
-	status, data, err := upstream.Do(ctx, c.http, upstream.Call{Service: ServiceName, Op: op, Method: http.MethodPost, URL: c.base + "/jsonrpc", Body: payload, Limit: maxReply})
+	// Only a get is sent again after a failure: even a search start holds a slot when it lands.
+	rep, err := c.guard.Exchange(ctx, c.http, upstream.Call{Service: ServiceName, Op: op, Method: http.MethodPost, URL: c.base + "/jsonrpc", Body: payload,
+		Limit: maxReply, Idempotent: r.Method == "get"})
 	if err != nil {
 		return nil, err
 	}
+	status, data := rep.Status, rep.Body
 	if status != http.StatusOK {
 		return nil, &upstream.Error{Service: ServiceName, Op: op, Status: status, Message: upstream.Clip(string(data), 200)}
 	}

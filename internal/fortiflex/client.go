@@ -34,14 +34,15 @@ const maxReply = 16 << 20
 // Client calls FortiFlex. Its HTTP client must NOT attach credentials: the client does, so that
 // it can renew a token FortiFlex refuses in a 200 body.
 type Client struct {
-	base string
-	http *http.Client
-	src  auth.Source
+	base  string
+	http  *http.Client
+	src   auth.Source
+	guard *upstream.Guard // retry policy and circuit breaker
 }
 
 // New returns a client for base (e.g. https://support.fortinet.com).
 func New(base string, hc *http.Client, src auth.Source) *Client {
-	return &Client{base: strings.TrimRight(base, "/"), http: hc, src: src}
+	return &Client{base: strings.TrimRight(base, "/"), http: hc, src: src, guard: upstream.NewGuard(ServiceName, upstream.Policy{})}
 }
 
 // envelope is every FortiFlex reply: {<key>, error, message, status} (§2.1).
@@ -86,12 +87,19 @@ func (c *Client) call(ctx context.Context, op, endpoint string, body any) (*enve
 	return env, nil
 }
 
+// readEndpoint reports whether a FortiFlex endpoint only reads (every endpoint is a POST, §2.1):
+// those may be sent again after a failure; creations and changes never are.
+func readEndpoint(endpoint string) bool {
+	return strings.HasSuffix(endpoint, "/list") || endpoint == "entitlements/points" || endpoint == "tools/calc"
+}
+
 func (c *Client) post(ctx context.Context, op, endpoint string, payload []byte, token string) (*envelope, error) {
-	status, data, err := upstream.Do(ctx, c.http, upstream.Call{Service: ServiceName, Op: op, Method: http.MethodPost, URL: c.base + apiPath + endpoint,
-		Body: payload, Header: http.Header{"Authorization": {"Bearer " + token}}, Limit: maxReply})
+	rep, err := c.guard.Exchange(ctx, c.http, upstream.Call{Service: ServiceName, Op: op, Method: http.MethodPost, URL: c.base + apiPath + endpoint,
+		Body: payload, Header: http.Header{"Authorization": {"Bearer " + token}}, Limit: maxReply, Idempotent: readEndpoint(endpoint)})
 	if err != nil {
 		return nil, err
 	}
+	status, data := rep.Status, rep.Body
 	env := &envelope{http: status}
 	if err := json.Unmarshal(data, &env.raw); err != nil {
 		if status == http.StatusUnauthorized {

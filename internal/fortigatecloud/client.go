@@ -7,8 +7,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,8 +26,9 @@ const apiPrefix = "/forticloudapi/v1"
 
 // Client calls FortiGate Cloud. Its HTTP client must attach credentials (auth.Transport).
 type Client struct {
-	base string
-	http *http.Client
+	base  string
+	http  *http.Client
+	guard *upstream.Guard // retry policy and circuit breaker
 	// maxReply is the most read from one reply before it is cut.
 	maxReply int64
 }
@@ -37,7 +38,7 @@ func New(base string, hc *http.Client, maxReply int64) *Client {
 	if maxReply <= 0 {
 		maxReply = 32 << 20
 	}
-	return &Client{base: strings.TrimRight(base, "/"), http: hc, maxReply: maxReply}
+	return &Client{base: strings.TrimRight(base, "/"), http: hc, maxReply: maxReply, guard: upstream.NewGuard(ServiceName, upstream.Policy{})}
 }
 
 // Device is one FortiGate Cloud device, with FortiGate Cloud's own field names (§3.2). It is a map
@@ -90,27 +91,16 @@ func (c *Client) GetDevice(ctx context.Context, serial string) (Device, error) {
 }
 
 func (c *Client) getJSON(ctx context.Context, op, pathAndQuery string, into any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+pathAndQuery, nil)
-	if err != nil {
-		return fmt.Errorf("fortigatecloud: %s: %w", op, err)
-	}
-	resp, err := c.http.Do(upstream.NewRequest(req))
+	rep, err := c.guard.Exchange(ctx, c.http, upstream.Call{Service: ServiceName, Op: op, Method: http.MethodGet, URL: c.base + pathAndQuery,
+		Limit: c.maxReply, Idempotent: true})
 	if err != nil {
 		return transportError(op, err)
 	}
-	defer resp.Body.Close()
-	body, truncated, err := upstream.ReadBody(resp, c.maxReply)
-	if err != nil {
-		return &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode, Err: err}
+	if rep.Status != http.StatusOK {
+		return statusError(op, rep, rep.Body)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return statusError(op, resp, body)
-	}
-	if truncated {
-		return &upstream.Error{Service: ServiceName, Op: op, Message: fmt.Sprintf("reply larger than %d bytes", c.maxReply)}
-	}
-	if err := json.Unmarshal(body, into); err != nil {
-		return &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode, Message: "reply is not the expected JSON", Err: err}
+	if err := json.Unmarshal(rep.Body, into); err != nil {
+		return &upstream.Error{Service: ServiceName, Op: op, Status: rep.Status, Message: "reply is not the expected JSON", Err: err}
 	}
 	return nil
 }
@@ -120,12 +110,16 @@ func transportError(op string, err error) error {
 	if asAuth(err, &ae) {
 		return &upstream.Error{Service: ServiceName, Op: op, Err: ae}
 	}
+	var ue *upstream.Error
+	if errors.As(err, &ue) {
+		return ue
+	}
 	return &upstream.Error{Service: ServiceName, Op: op, Err: upstream.UnwrapURLError(err)}
 }
 
 // statusError turns a FortiGate Cloud error reply into a typed error with a hint.
-func statusError(op string, resp *http.Response, body []byte) error {
-	e := &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode}
+func statusError(op string, resp *upstream.Reply, body []byte) error {
+	e := &upstream.Error{Service: ServiceName, Op: op, Status: resp.Status}
 	var eb struct {
 		Error       any    `json:"error"`
 		Description string `json:"error_description"`
@@ -141,18 +135,18 @@ func statusError(op string, resp *http.Response, body []byte) error {
 		e.Message = upstream.Clip(string(body), 200)
 	}
 	switch {
-	case resp.StatusCode == http.StatusUnauthorized && e.Code == "invalid_client":
+	case resp.Status == http.StatusUnauthorized && e.Code == "invalid_client":
 		e.Hint = "the API user has no Admin access to FortiGate Cloud: in FortiCloud IAM, give it the FortiGate Cloud portal with Access Type Admin"
-	case resp.StatusCode == http.StatusUnauthorized:
+	case resp.Status == http.StatusUnauthorized:
 		e.Hint = "the token was refused even after a fresh login; check the API user's FortiGate Cloud permission"
-	case resp.StatusCode == http.StatusNotFound:
+	case resp.Status == http.StatusNotFound:
 		e.Hint = "no such device or resource; list_devices shows the serials of this account"
-	case resp.StatusCode == http.StatusTooManyRequests:
+	case resp.Status == http.StatusTooManyRequests:
 		e.Hint = "rate limited by FortiGate Cloud; wait before calling again"
 		if ra := resp.Header.Get("Retry-After"); ra != "" {
 			e.Hint += " (Retry-After: " + upstream.Clip(ra, 40) + ")"
 		}
-	case resp.StatusCode >= 500:
+	case resp.Status >= 500:
 		e.Hint = "FortiGate Cloud failed; try again later"
 	}
 	return e
@@ -186,30 +180,16 @@ func (c *Client) Proxy(ctx context.Context, pr ProxyRequest) (*ProxyResponse, er
 	if len(pr.Query) > 0 {
 		raw += "?" + pr.Query.Encode()
 	}
-	var body io.Reader
-	if pr.Body != nil {
-		body = bytes.NewReader(pr.Body)
-	}
-	req, err := http.NewRequestWithContext(ctx, pr.Method, raw, body)
-	if err != nil {
-		return nil, fmt.Errorf("fortigatecloud: %s: %w", op, err)
-	}
-	upstream.NewRequest(req)
-	if pr.Body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
+	// Only a GET is sent again after a failure: any other FortiOS call may have changed the device.
+	rep, err := c.guard.Exchange(ctx, c.http, upstream.Call{Service: ServiceName, Op: op, Method: pr.Method, URL: raw, Body: pr.Body,
+		Limit: c.maxReply, Idempotent: pr.Method == http.MethodGet, AllowTruncated: true})
 	if err != nil {
 		return nil, transportError(op, err)
 	}
-	defer resp.Body.Close()
-	data, truncated, err := upstream.ReadBody(resp, c.maxReply)
-	if err != nil {
-		return nil, &upstream.Error{Service: ServiceName, Op: op, Status: resp.StatusCode, Err: err}
-	}
-	out := &ProxyResponse{Status: resp.StatusCode, Body: data, Truncated: truncated, FortiOS: looksLikeFortiOS(data)}
-	if resp.StatusCode >= 400 && !out.FortiOS {
-		return nil, statusError(op, resp, data)
+	data, truncated := rep.Body, rep.Truncated
+	out := &ProxyResponse{Status: rep.Status, Body: data, Truncated: truncated, FortiOS: looksLikeFortiOS(data)}
+	if rep.Status >= 400 && !out.FortiOS {
+		return nil, statusError(op, rep, data)
 	}
 	return out, nil
 }

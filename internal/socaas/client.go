@@ -34,23 +34,16 @@ type Client struct {
 	base  string
 	http  *http.Client
 	src   auth.Source
-	sleep func(ctx context.Context, d time.Duration) error
+	guard *upstream.Guard // retry policy and circuit breaker, with SOCaaS's per-minute quotas
 }
 
 // New returns a client for base (e.g. https://socaas.mss.fortinet.com).
 func New(base string, hc *http.Client, src auth.Source) *Client {
-	return &Client{base: strings.TrimRight(base, "/"), http: hc, src: src, sleep: sleepCtx}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	// A 429 is waited out as the service asks (Retry-After, else the minute window, §5.1 [3p]),
+	// within the call's deadline: a rate-limited request was not processed, so sending it again
+	// is safe even for a POST.
+	g := upstream.NewGuard(ServiceName, upstream.Policy{Attempts: 1 + maxRateWaits, MaxRetryAfter: maxRateWait, RateLimitWait: time.Minute})
+	return &Client{base: strings.TrimRight(base, "/"), http: hc, src: src, guard: g}
 }
 
 // reply is one HTTP exchange.
@@ -113,55 +106,35 @@ func (c *Client) do(ctx context.Context, op, method, path string, query url.Valu
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	for waits := 0; ; waits++ {
-		r, err := auth.WithToken(ctx, c.src, func(ctx context.Context, token string) (reply, error) {
-			return c.send(ctx, op, method, u, payload, token)
-		}, func(r reply) bool { return r.status == http.StatusUnauthorized })
-		if err != nil {
-			var ae *auth.Error
-			if errors.As(err, &ae) {
-				return nil, &upstream.Error{Service: ServiceName, Op: op, Err: ae}
-			}
-			return nil, err
+	r, err := auth.WithToken(ctx, c.src, func(ctx context.Context, token string) (reply, error) {
+		return c.send(ctx, op, method, u, payload, token)
+	}, func(r reply) bool { return r.status == http.StatusUnauthorized })
+	if err != nil {
+		var ae *auth.Error
+		if errors.As(err, &ae) {
+			return nil, &upstream.Error{Service: ServiceName, Op: op, Err: ae}
 		}
-		if r.status == http.StatusTooManyRequests {
-			wait := retryAfter(r.retryAfter)
-			dl, hasDL := ctx.Deadline()
-			if waits >= maxRateWaits || wait > maxRateWait || (hasDL && time.Until(dl) < wait) {
-				return nil, &upstream.Error{Service: ServiceName, Op: op, Status: r.status, Message: "rate limited",
-					Hint: fmt.Sprintf("SOCaaS allows 100 reads and 5 writes per minute per address; retry after %s", wait.Round(time.Second))}
-			}
-			if err := c.sleep(ctx, wait); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		return decode(op, r)
+		return nil, err
 	}
+	if r.status == http.StatusTooManyRequests {
+		// The guard waited as long as the quota and the call's deadline allow.
+		wait, ok := upstream.RetryAfter(r.retryAfter)
+		if !ok {
+			wait = time.Minute
+		}
+		return nil, &upstream.Error{Service: ServiceName, Op: op, Status: r.status, Message: "rate limited",
+			Hint: fmt.Sprintf("SOCaaS allows 100 reads and 5 writes per minute per address; retry after %s", wait.Round(time.Second))}
+	}
+	return decode(op, r)
 }
 
 func (c *Client) send(ctx context.Context, op, method, u string, payload []byte, token string) (reply, error) {
-	status, data, hdr, err := upstream.DoHeader(ctx, c.http, upstream.Call{Service: ServiceName, Op: op, Method: method, URL: u, Body: payload,
-		Header: http.Header{"Authorization": {"Bearer " + token}}, Limit: maxReply})
+	rep, err := c.guard.Exchange(ctx, c.http, upstream.Call{Service: ServiceName, Op: op, Method: method, URL: u, Body: payload,
+		Header: http.Header{"Authorization": {"Bearer " + token}}, Limit: maxReply, Idempotent: method == http.MethodGet})
 	if err != nil {
 		return reply{}, err
 	}
-	return reply{status: status, retryAfter: hdr.Get("Retry-After"), body: data}, nil
-}
-
-// retryAfter reads Retry-After as seconds or an HTTP date; absent or unreadable: 60 s, the
-// length of the per-minute window (§5.1 [3p]).
-func retryAfter(v string) time.Duration {
-	if v == "" {
-		return 60 * time.Second
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 60 * time.Second
+	return reply{status: rep.Status, retryAfter: rep.Header.Get("Retry-After"), body: rep.Body}, nil
 }
 
 func decode(op string, r reply) (json.RawMessage, error) {

@@ -29,7 +29,7 @@ func fake(t *testing.T, h http.HandlerFunc) (*Client, *[]time.Duration, *staticS
 	src := &staticSource{}
 	c := New(srv.URL, srv.Client(), src)
 	var slept []time.Duration
-	c.sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
+	c.guard.Sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
 	return c, &slept, src
 }
 
@@ -95,14 +95,5 @@ func TestRefusedTokenRenewedOnce(t *testing.T) {
 	item, err := c.GetAlert(context.Background(), "3a90b295-c110-4333-a361-469789cb5b16")
 	if err != nil || item["uuid"] != "a" || n.Load() != 2 || src.invalidated.Load() != 1 {
 		t.Fatalf("%v %v after %d requests", item, err, n.Load())
-	}
-}
-
-func TestRetryAfterForms(t *testing.T) {
-	if retryAfter("") != time.Minute || retryAfter("12") != 12*time.Second || retryAfter("soon") != time.Minute {
-		t.Fatal("retryAfter")
-	}
-	if d := retryAfter(time.Now().Add(30 * time.Second).UTC().Format(http.TimeFormat)); d < 28*time.Second || d > 31*time.Second {
-		t.Fatalf("http date: %v", d)
 	}
 }

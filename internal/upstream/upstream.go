@@ -47,6 +47,8 @@ func NewRequest(req *http.Request) *http.Request {
 	return req
 }
 
+var errNotGzip = errors.New("reply says gzip but is not gzip")
+
 // ErrTooLarge reports a reply larger than the reader's hard limit.
 var ErrTooLarge = errors.New("reply too large")
 
@@ -74,7 +76,7 @@ func DecodedBody(resp *http.Response) (io.Reader, error) {
 	gz := bytes.Equal(magic, []byte{0x1f, 0x8b})
 	if !gz {
 		if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") && len(magic) > 0 {
-			return nil, errors.New("reply says gzip but is not gzip")
+			return nil, errNotGzip
 		}
 		return br, nil
 	}
@@ -161,10 +163,15 @@ type Call struct {
 	Body        []byte      // sent as application/json when not nil
 	Header      http.Header // extra headers (e.g. Authorization)
 	Limit       int64       // largest reply body accepted
+	// Idempotent marks a call that may be sent again without doing anything twice: every read,
+	// and reads sent as POST (FortiFlex lists, FortiAnalyzer get). Writes leave it false.
+	Idempotent bool
+	// AllowTruncated returns the start of a reply longer than Limit instead of failing.
+	AllowTruncated bool
 }
 
-// Do sends c and returns the status and the decoded reply body. A reply larger than c.Limit, a
-// transport failure and a corrupt body are *Error values naming the service.
+// Do sends c once and returns the status and the decoded reply body. A reply larger than
+// c.Limit, a transport failure and a corrupt body are *Error values naming the service.
 func Do(ctx context.Context, hc *http.Client, c Call) (int, []byte, error) {
 	status, body, _, err := DoHeader(ctx, hc, c)
 	return status, body, err
@@ -172,32 +179,12 @@ func Do(ctx context.Context, hc *http.Client, c Call) (int, []byte, error) {
 
 // DoHeader is Do that also returns the reply's headers.
 func DoHeader(ctx context.Context, hc *http.Client, c Call) (int, []byte, http.Header, error) {
-	var body io.Reader
-	if c.Body != nil {
-		body = bytes.NewReader(c.Body)
+	rep, err := exchangeOnce(ctx, hc, c)
+	if rep == nil {
+		return 0, nil, nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, c.Method, c.URL, body)
 	if err != nil {
-		return 0, nil, nil, &Error{Service: c.Service, Op: c.Op, Err: err}
+		return rep.Status, nil, rep.Header, err
 	}
-	NewRequest(req)
-	if c.Body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range c.Header {
-		req.Header[k] = v
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, &Error{Service: c.Service, Op: c.Op, Err: UnwrapURLError(err)}
-	}
-	defer resp.Body.Close()
-	data, truncated, err := ReadBody(resp, c.Limit)
-	if err != nil {
-		return resp.StatusCode, nil, resp.Header, &Error{Service: c.Service, Op: c.Op, Status: resp.StatusCode, Err: err}
-	}
-	if truncated {
-		return resp.StatusCode, nil, resp.Header, &Error{Service: c.Service, Op: c.Op, Status: resp.StatusCode, Message: fmt.Sprintf("reply larger than %d bytes", c.Limit)}
-	}
-	return resp.StatusCode, data, resp.Header, nil
+	return rep.Status, rep.Body, rep.Header, nil
 }
