@@ -182,7 +182,7 @@ func (c *Client) Proxy(ctx context.Context, pr ProxyRequest) (*ProxyResponse, er
 	}
 	// Only a GET is sent again after a failure: any other FortiOS call may have changed the device.
 	rep, err := c.guard.Exchange(ctx, c.http, upstream.Call{Service: ServiceName, Op: op, Method: pr.Method, URL: raw, Body: pr.Body,
-		Limit: c.maxReply, Idempotent: pr.Method == http.MethodGet, AllowTruncated: true})
+		Limit: c.maxReply, Idempotent: pr.Method == http.MethodGet, AllowTruncated: true, Relayed: true})
 	if err != nil {
 		return nil, transportError(op, err)
 	}

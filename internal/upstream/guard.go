@@ -169,7 +169,7 @@ func (g *Guard) Exchange(ctx context.Context, hc *http.Client, c Call) (*Reply, 
 				Hint: fmt.Sprintf("%s looks unreachable; calls resume in %s", g.Service, wait.Round(time.Second))}
 		}
 		rep, err := exchangeOnce(ctx, hc, c)
-		failed, why := serviceFailure(ctx, rep, err)
+		failed, why := serviceFailure(ctx, c, rep, err)
 		g.Breaker.record(probe, failed, why)
 		delay, retry := g.retryDelay(p, c, rep, err, attempt)
 		if !retry || ctx.Err() != nil {
@@ -211,7 +211,7 @@ func (g *Guard) retryDelay(p Policy, c Call, rep *Reply, err error, attempt int)
 		}
 		return retryAfterOr(rep.Header, backoff, p.MaxRetryAfter)
 	case rep.Status == http.StatusBadGateway, rep.Status == http.StatusServiceUnavailable, rep.Status == http.StatusGatewayTimeout:
-		if !c.Idempotent {
+		if !c.Idempotent || c.Relayed {
 			return 0, false // the service may have acted before the gateway gave up
 		}
 		return retryAfterOr(rep.Header, backoff, p.MaxRetryAfter)
@@ -249,12 +249,15 @@ func RetryAfter(v string) (time.Duration, bool) {
 
 // serviceFailure tells what counts against the breaker: the service did not answer, or a gateway
 // said it is down. Our own cancellations and the service's refusals (4xx) do not.
-func serviceFailure(ctx context.Context, rep *Reply, err error) (bool, string) {
+func serviceFailure(ctx context.Context, c Call, rep *Reply, err error) (bool, string) {
 	if err != nil {
 		if ctx.Err() != nil || !transient(err) {
 			return false, ""
 		}
 		return true, Clip(err.Error(), 160)
+	}
+	if c.Relayed {
+		return false, ""
 	}
 	switch rep.Status {
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:

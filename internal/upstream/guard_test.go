@@ -209,6 +209,27 @@ func TestRefusalsAndCancellationsDoNotOpenTheBreaker(t *testing.T) {
 	}
 }
 
+func TestRelayedGatewayErrorsSpeakOfTheDevice(t *testing.T) {
+	steps := make([]http.HandlerFunc, 12)
+	for i := range steps {
+		steps[i] = status(503, "")
+	}
+	srv, n := server(t, steps...)
+	g, _ := testGuard()
+	call := Call{Service: "Svc", Op: "proxy", Method: http.MethodGet, URL: srv.URL, Limit: 1024, Idempotent: true, Relayed: true}
+	for range 10 {
+		if rep, err := g.Exchange(context.Background(), srv.Client(), call); err != nil || rep.Status != 503 {
+			t.Fatalf("%v %v", rep, err)
+		}
+	}
+	if n.Load() != 10 {
+		t.Fatalf("a device's 503 was retried: %d sends", n.Load())
+	}
+	if ok, _, _, _ := g.Breaker.allow(); !ok {
+		t.Fatal("one offline device opened the breaker for the whole service")
+	}
+}
+
 func TestTooLargeIsNotRetried(t *testing.T) {
 	big := func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, strings.Repeat("x", 2048)) }
 	srv, n := server(t, big, big)

@@ -168,6 +168,10 @@ type Call struct {
 	Idempotent bool
 	// AllowTruncated returns the start of a reply longer than Limit instead of failing.
 	AllowTruncated bool
+	// Relayed marks a call the service relays to something behind it (the FortiOS proxy to one
+	// FortiGate): a 502/503/504 then speaks of that device, not the service, so it is neither
+	// retried nor counted against the service's circuit breaker.
+	Relayed bool
 }
 
 // Do sends c once and returns the status and the decoded reply body. A reply larger than
