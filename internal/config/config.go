@@ -106,6 +106,8 @@ type Config struct {
 	Toolsets         []string      `name:"toolsets" env:"FORTICLOUD_MCP_TOOLSETS" sep:"," default:"all" help:"Services whose tools to enable: all, or a comma list of fortigatecloud, fortiflex, fortianalyzer, socaas." group:"Tools"`
 	ToolTimeout      time.Duration `name:"tool-timeout" env:"FORTICLOUD_MCP_TOOL_TIMEOUT" default:"5m" help:"Longest one tool call may take, waits for rate limits included." group:"Tools"`
 	UpstreamTimeout  time.Duration `name:"upstream-timeout" env:"FORTICLOUD_MCP_UPSTREAM_TIMEOUT" default:"30s" help:"Timeout for each upstream HTTP call." group:"Tools"`
+	BreakerThreshold int           `name:"breaker-threshold" env:"FORTICLOUD_MCP_BREAKER_THRESHOLD" default:"5" help:"Consecutive failures (no answer, 502/503/504) after which calls to a service fail fast." group:"Tools"`
+	BreakerCooldown  time.Duration `name:"breaker-cooldown" env:"FORTICLOUD_MCP_BREAKER_COOLDOWN" default:"30s" help:"How long calls to a failing service fail fast before one is tried again." group:"Tools"`
 	MaxResultBytes   int           `name:"max-result-bytes" env:"FORTICLOUD_MCP_MAX_RESULT_BYTES" default:"65536" help:"Cap on the size of one upstream reply returned to the model (bytes)." group:"Tools"`
 	AllowInsecureURL bool          `name:"allow-insecure-upstream" hidden:"" help:"Accept http:// upstream URLs on non-loopback hosts (testing only)." group:"Tools"`
 }
@@ -189,6 +191,9 @@ func (c *Config) Validate() error {
 		} else if !IsLoopbackHost(host) {
 			add("FORTICLOUD_MCP_APPROVALS_LISTEN", "%q is not a loopback address; the console approves billable changes, so it listens on loopback only (serve over --http to reach it from elsewhere)", l)
 		}
+	}
+	if c.BreakerThreshold < 0 || c.BreakerCooldown < 0 {
+		add("FORTICLOUD_MCP_BREAKER_THRESHOLD", "the breaker's threshold and cooldown cannot be negative")
 	}
 	if c.MaxResultBytes < 1024 {
 		add("FORTICLOUD_MCP_MAX_RESULT_BYTES", "must be at least 1024 (got %d)", c.MaxResultBytes)

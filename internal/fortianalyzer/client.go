@@ -267,3 +267,6 @@ func statusError(op string, code int, msg string) error {
 	}
 	return e
 }
+
+// Guard is the client's retry policy and circuit breaker, for the server to tune.
+func (c *Client) Guard() *upstream.Guard { return c.guard }

@@ -330,3 +330,6 @@ func (c *Client) DailyPoints(ctx context.Context, cfg Config, count int) (float6
 	}
 	return *out.Current, nil
 }
+
+// Guard is the client's retry policy and circuit breaker, for the server to tune.
+func (c *Client) Guard() *upstream.Guard { return c.guard }

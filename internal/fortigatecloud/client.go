@@ -203,3 +203,6 @@ func looksLikeFortiOS(body []byte) bool {
 	}
 	return bytes.Contains(head, []byte(`"http_method"`)) || bytes.Contains(head, []byte(`"http_status"`))
 }
+
+// Guard is the client's retry policy and circuit breaker, for the server to tune.
+func (c *Client) Guard() *upstream.Guard { return c.guard }

@@ -88,7 +88,9 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		if acc.Enabled() {
 			src := sourceFor(acc, "fortigatecloud", base, cfg.UpstreamTimeout, guard, logger)
 			hc := apiClient(src, base, cfg.UpstreamTimeout)
-			svc.FortiGateCloud = fortigatecloud.New(acc.BaseURL, hc, 0)
+			fgc := fortigatecloud.New(acc.BaseURL, hc, 0)
+			tuneBreaker(fgc.Guard(), cfg)
+			svc.FortiGateCloud = fgc
 			logger.Info("service on", "service", config.FortiGateCloud, "url", acc.BaseURL, "auth", authKind(acc))
 		} else {
 			logger.Warn("service off: its tools are not offered", "service", config.FortiGateCloud, "why", acc.Why)
@@ -101,7 +103,9 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		if acc.Enabled() {
 			src := sourceFor(acc, "flexvm", base, cfg.UpstreamTimeout, guard, logger)
 			hc := &http.Client{Transport: base, Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
-			flex := &tools.FortiFlex{API: fortiflex.New(acc.BaseURL, hc, src), Scope: tools.FlexScope(acc.BaseURL, acc.Username)}
+			fc := fortiflex.New(acc.BaseURL, hc, src)
+			tuneBreaker(fc.Guard(), cfg)
+			flex := &tools.FortiFlex{API: fc, Scope: tools.FlexScope(acc.BaseURL, acc.Username)}
 			store, err := openIdempotency(cfg)
 			if err != nil {
 				logger.Warn("idempotency keys unavailable: flex_create_vm will refuse idempotency_key", "error", err)
@@ -121,6 +125,7 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 			src := sourceFor(acc, "FortiAnalyzer", base, cfg.UpstreamTimeout, guard, logger)
 			hc := &http.Client{Transport: base, Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
 			faz := fortianalyzer.New(acc.BaseURL, hc, src, auth.SessionPoolOptions{MaxSessions: cfg.Analyzer.MaxSessions, Logger: logger})
+			tuneBreaker(faz.Guard(), cfg)
 			svc.FortiAnalyzer = &tools.FortiAnalyzer{API: faz, SearchTimeout: cfg.Analyzer.SearchTimeout}
 			closers = append(closers, faz.Close)
 			logger.Info("service on", "service", config.FortiAnalyzer, "url", acc.BaseURL, "max_sessions", max(cfg.Analyzer.MaxSessions, 1))
@@ -133,7 +138,9 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 		if acc.Enabled() {
 			src := sourceFor(acc, "socaas", base, cfg.UpstreamTimeout, guard, logger)
 			hc := &http.Client{Transport: base, Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
-			svc.SOCaaS = socaas.New(acc.BaseURL, hc, src)
+			sc := socaas.New(acc.BaseURL, hc, src)
+			tuneBreaker(sc.Guard(), cfg)
+			svc.SOCaaS = sc
 			logger.Info("service on", "service", config.SOCaaS, "url", acc.BaseURL)
 		} else {
 			logger.Warn("service off: its tools are not offered", "service", config.SOCaaS, "why", acc.Why)
@@ -185,6 +192,11 @@ func openIdempotency(cfg *config.Config) (*idempotency.Store, error) {
 		return nil, err
 	}
 	return idempotency.Open(filepath.Join(dir, "idempotency.db"))
+}
+
+// tuneBreaker applies the configured circuit breaker settings to a client's guard.
+func tuneBreaker(g *upstream.Guard, cfg *config.Config) {
+	g.Breaker.Threshold, g.Breaker.Cooldown = cfg.BreakerThreshold, cfg.BreakerCooldown
 }
 
 func authKind(acc config.ServiceAccess) string {

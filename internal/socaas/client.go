@@ -261,3 +261,6 @@ func (c *Client) GetServiceRequest(ctx context.Context, uuid string) (Item, erro
 	}
 	return decodeItem(op, data)
 }
+
+// Guard is the client's retry policy and circuit breaker, for the server to tune.
+func (c *Client) Guard() *upstream.Guard { return c.guard }
