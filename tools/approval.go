@@ -40,9 +40,10 @@ func heldResult(h approval.Held) *mcp.CallToolResult {
 	if h.Duplicate {
 		lead = "the same " + h.Tool + " change is already waiting for a person's approval"
 	}
-	text := fmt.Sprintf("%s as %s; nothing has changed yet. A person approves or denies it %s or with `forticloud-mcp approvals approve %s`; "+
-		"the request expires at %s. Call approval_status with approval_id %q to wait for the decision and get the result; do not call %s again for this change.",
-		lead, h.ID, where, h.ID, h.Expires.UTC().Format(time.RFC3339), h.ID, h.Tool)
+	// Addressed to the model: the person decides, outside this conversation's tools.
+	text := fmt.Sprintf("%s as %s; nothing has changed yet. Ask the user to approve or deny it %s; you cannot approve it yourself. "+
+		"The request expires at %s. Call approval_status with approval_id %q to wait for the decision and get the result; do not call %s again for this change.",
+		lead, h.ID, where, h.Expires.UTC().Format(time.RFC3339), h.ID, h.Tool)
 	structured := map[string]any{"approval_id": h.ID, "status": "pending", "expires_at": h.Expires.UTC().Format(time.RFC3339)}
 	if h.ConsoleURL != "" {
 		structured["console_url"] = h.ConsoleURL
@@ -81,6 +82,8 @@ func (r *ApprovalStatusResult) Summary() string {
 		return fmt.Sprintf("%s (%s on %s) was approved by %s and %s", r.ApprovalID, r.Tool, r.Target, r.DecidedBy, r.Status)
 	case "failed":
 		return fmt.Sprintf("%s (%s on %s) was approved and failed: %s", r.ApprovalID, r.Tool, r.Target, r.Error)
+	case "unknown":
+		return fmt.Sprintf("%s (%s on %s) was approved, but whether it ran is unknown: %s", r.ApprovalID, r.Tool, r.Target, r.Error)
 	}
 	return fmt.Sprintf("%s (%s on %s) did not run: %s %s", r.ApprovalID, r.Tool, r.Target, r.Status, r.Reason)
 }

@@ -315,8 +315,11 @@ func fortiosProxy(api FortiGateCloudAPI, opts Options) Definition {
 			body, _ = json.Marshal(in.Body)
 		}
 		if in.Method != http.MethodGet {
-			action := approval.Action{Tool: "fortios_proxy", Service: fortigatecloud.ServiceName, Target: in.Serial, Method: in.Method,
-				Summary: fmt.Sprintf("FortiOS %s %s on FortiGate %s", in.Method, path, in.Serial), Payload: in.Body}
+			// The approval binds everything sent: serial and path (Target), the query (vdom,
+			// scope, action=move ...) and the body (Payload).
+			action := approval.Action{Tool: "fortios_proxy", Service: fortigatecloud.ServiceName, Target: in.Serial + " " + path, Method: in.Method,
+				Summary: fmt.Sprintf("FortiOS %s %s on FortiGate %s", in.Method, path, in.Serial),
+				Payload: map[string]any{"query": q, "body": in.Body}}
 			if q.Get("vdom") != "" {
 				action.Summary += " (VDOM " + q.Get("vdom") + ")"
 			}

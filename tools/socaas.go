@@ -172,7 +172,7 @@ func socaasAddComment(api SOCaaSAPI, opts Options) Definition {
 		Description: "Add a comment to a SOCaaS alert, visible to the SOC analysts. A person must approve each comment; SOCaaS allows 5 writes a minute.",
 	}, func(ctx context.Context, in SOCaaSAddCommentArgs) (*SOCaaSCommentResult, error) {
 		action := approval.Action{Tool: "socaas_add_comment", Service: socaas.ServiceName, Target: "alert " + in.AlertID, Method: "comment",
-			Summary: "Add this comment to SOCaaS alert " + in.AlertID + ": " + in.Content, Payload: map[string]string{"content": in.Content}}
+			Summary: "Add a comment (shown in the payload) to SOCaaS alert " + in.AlertID, Payload: map[string]string{"content": in.Content}}
 		var err error
 		if ctx, err = opts.authorizeWrite(ctx, action); err != nil {
 			return nil, err
@@ -215,7 +215,7 @@ func socaasUpdateAlert(api SOCaaSAPI, opts Options) Definition {
 		action := approval.Action{Tool: "socaas_update_alert", Service: socaas.ServiceName, Target: "alert " + in.AlertID, Method: in.Status,
 			Summary: fmt.Sprintf("Set SOCaaS alert %s to %s", in.AlertID, in.Status), Payload: in}
 		if in.ClosureNotes != "" {
-			action.Summary += " with closure notes: " + in.ClosureNotes
+			action.Summary += " with closure notes (shown in the payload)"
 		}
 		var err error
 		if ctx, err = opts.authorizeWrite(ctx, action); err != nil {

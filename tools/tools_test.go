@@ -309,3 +309,33 @@ func TestSchemaSnapshots(t *testing.T) {
 func allServices() Services {
 	return Services{FortiGateCloud: &countingAPI{}, FortiFlex: &FortiFlex{API: &fakeFlex{}}, FortiAnalyzer: &FortiAnalyzer{API: &fakeFAZAPI{}}, SOCaaS: &fakeSOCaaS{}}
 }
+
+// TestProxyApprovalBindsPathAndQuery: a FortiOS write's approval covers its path and query, not
+// only the device: another path or another vdom is another change, asked about on its own.
+func TestProxyApprovalBindsPathAndQuery(t *testing.T) {
+	api := &countingAPI{}
+	proxy := byName(FortiGateCloudTools(api, Options{Gate: testGate(t, approval.ModeRequired)}), "fortios_proxy")
+	ids := map[string]string{}
+	for _, args := range []string{
+		`{"serial":"FGT60F0000000001","method":"DELETE","path":"/api/v2/cmdb/firewall/address/old-host"}`,
+		`{"serial":"FGT60F0000000001","method":"DELETE","path":"/api/v2/cmdb/firewall/policy/1"}`,
+		`{"serial":"FGT60F0000000001","method":"DELETE","path":"/api/v2/cmdb/firewall/address/old-host","vdom":"root"}`,
+		`{"serial":"FGT60F0000000001","method":"DELETE","path":"/api/v2/cmdb/firewall/address/old-host","query":{"scope":"global"}}`,
+	} {
+		res := call(t, proxy, args)
+		held, ok := res.StructuredContent.(map[string]any)
+		if !ok || !res.IsError {
+			t.Fatalf("%s: not held: %q", args, text(res))
+		}
+		id := held["approval_id"].(string)
+		for prev, other := range ids {
+			if other == id {
+				t.Errorf("%s shares approval %s with %s", args, id, prev)
+			}
+		}
+		ids[args] = id
+	}
+	if api.calls.Load() != 0 {
+		t.Fatal("a held write reached FortiGate Cloud")
+	}
+}

@@ -68,7 +68,8 @@ func (c *serveCmd) Run(ctx context.Context) error {
 		return err
 	}
 	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Long enough for an approved write that is running to finish and be recorded.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := srv.Close(ctx); err != nil {
 			logger.Warn("closing upstream sessions", "error", err)

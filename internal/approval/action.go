@@ -7,8 +7,6 @@
 package approval
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -32,15 +30,15 @@ func (a Action) String() string {
 	return fmt.Sprintf("%s %s %s on %s", a.Tool, a.Service, a.Method, a.Target)
 }
 
-// Digest binds an approval to the exact action: tool, target, operation and payload. A payload
-// that differs in any byte needs a new approval.
-func (a Action) Digest() string {
+// canonical is what an approval binds: tool, service, target, operation and payload. A payload
+// that differs in any byte needs a new approval. The gate keys it (HMAC) before storing it, so
+// the stored digest cannot be used to guess a redacted secret.
+func (a Action) canonical() []byte {
 	b, _ := json.Marshal(struct {
 		Tool, Service, Target, Method string
 		Payload                       any
 	}{a.Tool, a.Service, a.Target, a.Method, a.Payload})
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return b
 }
 
 // maxPayloadText bounds the payload shown to a person and kept in the audit trail.
@@ -76,7 +74,8 @@ func (a Action) Describe() string {
 	fmt.Fprintf(&b, "An AI assistant wants to make this change:\n\n")
 	fmt.Fprintf(&b, "Service: %s\nTarget: %s\nOperation: %s (tool %s)\n", a.Service, a.Target, a.Method, a.Tool)
 	if a.Summary != "" {
-		fmt.Fprintf(&b, "What it does: %s\n", sanitize.String(a.Summary))
+		// One line: model-written text must not imitate the lines around it.
+		fmt.Fprintf(&b, "What it does: %s\n", strings.Join(strings.Fields(sanitize.String(a.Summary)), " "))
 	}
 	if a.Cost != "" {
 		fmt.Fprintf(&b, "Cost: %s\n", a.Cost)

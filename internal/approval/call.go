@@ -2,6 +2,7 @@ package approval
 
 import (
 	"context"
+	"crypto/hmac"
 	"errors"
 	"fmt"
 	"sync"
@@ -113,10 +114,14 @@ func WasHeld(ctx context.Context) bool {
 	return c.wasHeld
 }
 
+// maxHeld bounds the writes one process holds at once: each waits with a goroutine and polls
+// the store, and a queue a person cannot review is no safeguard.
+const maxHeld = 50
+
 // hold parks the write until a person decides in the console (or with `forticloud-mcp
 // approvals`), or the request expires.
 func (g *Gate) hold(ctx context.Context, call *Call, a Action) (context.Context, error) {
-	digest := a.Digest()
+	digest := g.digest(a)
 	g.holdMu.Lock()
 	registered := false
 	defer func() {
@@ -125,37 +130,49 @@ func (g *Gate) hold(ctx context.Context, call *Call, a Action) (context.Context,
 		}
 	}()
 	g.mu.Lock()
-	if id, ok := g.byDigest[digest]; ok {
+	if g.closed {
 		g.mu.Unlock()
-		// The same change is already waiting: point at it instead of queueing it twice.
-		if at, err := g.cfg.Store.Get(ctx, id); err == nil && at.Open(g.now()) {
-			call.heldCh <- Held{ID: id, Tool: a.Tool, ConsoleURL: g.ConsoleURL(), Expires: at.Expires, Duplicate: true}
+		return ctx, &DeniedError{Action: a, Reason: a.Tool + " did not run: the server is stopping. Nothing was changed"}
+	}
+	if id, ok := g.byDigest[digest]; ok {
+		if h := g.held[id]; h != nil && !h.finished {
+			g.mu.Unlock()
+			// The same change is already waiting (or approved and running): point at it instead
+			// of queueing it twice.
+			exp := g.now()
+			if at, err := g.cfg.Store.Get(ctx, id); err == nil {
+				exp = at.Expires
+			}
+			call.heldCh <- Held{ID: id, Tool: a.Tool, ConsoleURL: g.ConsoleURL(), Expires: exp, Duplicate: true}
 			return ctx, &DeniedError{Action: a, Reason: "already waiting for approval as " + id}
 		}
-		g.mu.Lock()
 		delete(g.byDigest, digest)
 	}
+	waiting := 0
+	for _, h := range g.held {
+		if !h.finished {
+			waiting++
+		}
+	}
 	g.mu.Unlock()
+	if waiting >= maxHeld {
+		return ctx, &DeniedError{Action: a, Reason: fmt.Sprintf("%s did not run: %d writes already wait for a person's decision in this server; "+
+			"ask the user to decide on those first. Nothing was changed", a.Tool, waiting)}
+	}
 
 	at := g.attempt(a, ChannelConsole, audit.Pending)
+	at.Digest = digest
 	if err := g.cfg.Store.Create(ctx, at); err != nil {
 		return ctx, fmt.Errorf("approval: the audit trail is unavailable, so no write runs: %w", err)
 	}
 	g.mu.Lock()
 	g.held[at.ID] = &heldWrite{digest: digest}
 	g.byDigest[digest] = at.ID
+	g.holding.Add(1) // under g.mu with closed false: Close's Wait cannot have started yet
 	g.mu.Unlock()
 	registered = true
 	g.holdMu.Unlock()
-	defer func() {
-		g.mu.Lock()
-		if g.byDigest[digest] == at.ID {
-			delete(g.byDigest, digest)
-		}
-		g.mu.Unlock()
-	}()
 	g.logger.Info("write held for approval", "tool", a.Tool, "service", a.Service, "target", a.Target, "attempt", at.ID, "console", g.ConsoleURL())
-	g.holding.Add(1)
 	call.mu.Lock()
 	call.wasHeld, call.holder = true, g
 	call.mu.Unlock()
@@ -167,35 +184,51 @@ func (g *Gate) hold(ctx context.Context, call *Call, a Action) (context.Context,
 	poll := time.NewTicker(g.poll)
 	defer poll.Stop()
 	bg := context.WithoutCancel(ctx)
+	drop := func(err error) (context.Context, error) {
+		g.forget(at.ID)
+		return ctx, err
+	}
+	readErrors := 0
 	for {
 		changed := g.watch(at.ID)
 		cur, err := g.cfg.Store.Get(bg, at.ID)
-		if err != nil {
-			g.forget(at.ID)
-			return ctx, fmt.Errorf("approval: reading %s: %w", at.ID, err)
-		}
-		switch cur.Status {
-		case audit.Approved:
+		switch {
+		case err != nil:
+			// A busy or briefly unavailable store: keep waiting, up to a point, then settle the
+			// request so that nobody approves a write that no longer waits.
+			if readErrors++; readErrors >= 40 {
+				g.logger.Error("approval: the audit trail stays unreadable; dropping the held write", "attempt", at.ID, "error", err)
+				_ = g.cfg.Store.Expire(bg, at.ID, "the server could not read the audit trail")
+				return drop(fmt.Errorf("approval: reading %s: %w", at.ID, err))
+			}
+		case cur.Status == audit.Approved:
+			g.unwatch(at.ID, changed)
 			runCtx, cancel := context.WithTimeout(bg, g.cfg.ExecTimeout)
 			call.mu.Lock()
 			call.gate, call.attempt, call.cancelFn = g, at.ID, cancel
 			call.mu.Unlock()
 			g.logger.Info("held write approved: running it", "tool", a.Tool, "attempt", at.ID, "by", cur.DecidedBy)
 			return runCtx, nil
-		case audit.Pending:
+		case cur.Status != audit.Pending:
+			g.unwatch(at.ID, changed)
+			return drop(&DeniedError{Action: a, Reason: fmt.Sprintf("%s was %s (%s)", at.ID, cur.Status, cur.Reason)})
 		default:
-			g.forget(at.ID)
-			return ctx, &DeniedError{Action: a, Reason: fmt.Sprintf("%s was %s (%s)", at.ID, cur.Status, cur.Reason)}
+			readErrors = 0
 		}
 		select {
 		case <-changed:
 		case <-poll.C:
 		case <-expiry.C:
-			_ = g.cfg.Store.Expire(bg, at.ID, "no decision in time")
+			if err := g.cfg.Store.Expire(bg, at.ID, "no decision in time"); err != nil {
+				g.logger.Warn("approval: recording an expiry", "attempt", at.ID, "error", err)
+			}
 			g.signal(at.ID)
 		case <-g.closing:
-			_ = g.cfg.Store.Expire(bg, at.ID, "the server stopped before a decision")
-			g.signal(at.ID)
+			if err := g.cfg.Store.Expire(bg, at.ID, "the server stopped before a decision"); err != nil {
+				g.logger.Warn("approval: recording an expiry", "attempt", at.ID, "error", err)
+			}
+			g.unwatch(at.ID, changed)
+			return drop(&DeniedError{Action: a, Reason: at.ID + " was dropped: the server stopped before a decision. Nothing was changed"})
 		}
 	}
 }
@@ -205,7 +238,11 @@ func (g *Gate) forget(id string) {
 	g.mu.Lock()
 	if h := g.held[id]; h != nil {
 		h.finished, h.at = true, g.now()
+		if g.byDigest[h.digest] == id {
+			delete(g.byDigest, h.digest)
+		}
 	}
+	g.pruneLocked()
 	g.mu.Unlock()
 	g.signal(id)
 }
@@ -248,7 +285,7 @@ func (g *Gate) answered(ctx context.Context, call *Call, a Action) (context.Cont
 	if err != nil {
 		return refuse("", err.Error())
 	}
-	if st.Tool != a.Tool || st.Digest != a.Digest() {
+	if st.Tool != a.Tool || !hmac.Equal([]byte(st.Digest), []byte(g.digest(a))) {
 		return refuse(st.Attempt, "the arguments differ from those the person approved; a changed payload needs a new approval")
 	}
 	if st.expired(g.now()) {

@@ -2,6 +2,10 @@ package approval
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,18 +64,20 @@ type Config struct {
 
 // Gate decides whether a write may run.
 type Gate struct {
-	cfg     Config
-	logger  *slog.Logger
-	sealer  *sealer
-	server  string
-	now     func() time.Time
-	poll    time.Duration
-	closing chan struct{}
-	close   sync.Once
-	holding sync.WaitGroup // held writes, until their outcome is recorded
+	cfg       Config
+	logger    *slog.Logger
+	sealer    *sealer
+	digestKey []byte // keys action digests: they never leave this process unkeyed
+	server    string
+	now       func() time.Time
+	poll      time.Duration
+	closing   chan struct{}
+	close     sync.Once
+	holding   sync.WaitGroup // held writes, until their outcome is recorded
 
 	holdMu     sync.Mutex // one hold registers at a time, so identical calls queue once
 	mu         sync.Mutex
+	closed     bool // no write is held once the gate closes
 	consoleURL string
 	signals    map[string]chan struct{} // attempt id → closed when it changes in this process
 	held       map[string]*heldWrite    // attempt id → a write parked for the console
@@ -112,7 +118,12 @@ func New(cfg Config) (*Gate, error) {
 		return nil, fmt.Errorf("approval: %w", err)
 	}
 	host, _ := os.Hostname()
-	g := &Gate{cfg: cfg, logger: cfg.Logger, sealer: s, server: fmt.Sprintf("%s:%d", host, os.Getpid()), now: time.Now,
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	// host:pid:instance; the instance tells this process from an earlier one with the same pid
+	// (a container restarted in place).
+	server := fmt.Sprintf("%s:%d:%s", host, os.Getpid(), strings.ToLower(rand.Text()[:8]))
+	g := &Gate{cfg: cfg, logger: cfg.Logger, sealer: s, digestKey: key, server: server, now: time.Now,
 		poll: 250 * time.Millisecond, closing: make(chan struct{}),
 		signals: map[string]chan struct{}{}, held: map[string]*heldWrite{}, byDigest: map[string]string{}}
 	if err := g.settleOrphans(context.Background()); err != nil {
@@ -122,6 +133,13 @@ func New(cfg Config) (*Gate, error) {
 		g.logger.Warn("APPROVAL DISABLED (--approval=none): every write the model asks for runs without a person's approval. Use this only where changes are approved elsewhere; the audit trail records it.")
 	}
 	return g, nil
+}
+
+// digest binds an approval to the exact action, keyed so that it reveals nothing of the payload.
+func (g *Gate) digest(a Action) string {
+	m := hmac.New(sha256.New, g.digestKey)
+	m.Write(a.canonical())
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // Mode is the gate's --approval mode.
@@ -150,6 +168,9 @@ func (g *Gate) ConsoleURL() string {
 // Close refuses the writes still held (their requests expire as "server stopped") and waits,
 // until ctx ends, for approved ones that are running to record their outcome.
 func (g *Gate) Close(ctx context.Context) {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
 	g.close.Do(func() { close(g.closing) })
 	done := make(chan struct{})
 	go func() { g.holding.Wait(); close(done) }()
@@ -176,7 +197,7 @@ func (g *Gate) attempt(a Action, channel, status string) *audit.Attempt {
 	// audit lines) would show it.
 	return &audit.Attempt{ID: audit.NewID(), Created: now, Expires: now.Add(g.cfg.TTL), Tool: a.Tool, Service: a.Service,
 		Target: sanitize.String(a.Target), Method: sanitize.String(a.Method), Summary: sanitize.String(a.Summary), Cost: sanitize.String(a.Cost),
-		Payload: a.PayloadText(), Digest: a.Digest(), Mode: g.cfg.Mode,
+		Payload: a.PayloadText(), Digest: g.digest(a), Mode: g.cfg.Mode,
 		Channel: channel, Status: status, Server: g.server}
 }
 
@@ -221,6 +242,9 @@ func (g *Gate) finish(ctx context.Context, id string, held bool, res *mcp.CallTo
 		g.mu.Lock()
 		if h := g.held[id]; h != nil {
 			h.finished, h.result, h.at = true, res, g.now()
+			if g.byDigest[h.digest] == id {
+				delete(g.byDigest, h.digest)
+			}
 		}
 		g.pruneLocked()
 		g.mu.Unlock()
@@ -281,6 +305,15 @@ func (g *Gate) watch(id string) <-chan struct{} {
 	return ch
 }
 
+// unwatch forgets a watch nobody waits on any more (unless it changed meanwhile).
+func (g *Gate) unwatch(id string, ch <-chan struct{}) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if cur, ok := g.signals[id]; ok && (<-chan struct{})(cur) == ch {
+		delete(g.signals, id)
+	}
+}
+
 func (g *Gate) signal(id string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -315,7 +348,8 @@ type Status struct {
 	// Result is the held write's result once it ran in this process.
 	Result *mcp.CallToolResult
 	// Held says this process holds (or held) the write.
-	Held bool
+	Held    bool
+	dropped bool // held here, but dropped without running
 }
 
 // Done reports whether nothing more will happen to the attempt.
@@ -323,7 +357,7 @@ func (s *Status) Done() bool {
 	switch {
 	case s.Attempt.Status == audit.Pending:
 		return false
-	case s.Attempt.Status == audit.Approved && s.Held && s.Result == nil:
+	case s.Attempt.Status == audit.Approved && s.Held && s.Result == nil && !s.dropped:
 		return false // running
 	}
 	return true
@@ -343,6 +377,7 @@ func (g *Gate) Wait(ctx context.Context, id string, wait time.Duration, tick fun
 		changed := g.watch(id)
 		st, err := g.status(ctx, id)
 		if err != nil || st.Done() {
+			g.unwatch(id, changed)
 			return st, err
 		}
 		select {
@@ -353,8 +388,10 @@ func (g *Gate) Wait(ctx context.Context, id string, wait time.Duration, tick fun
 				tick(g.now().Sub(start))
 			}
 		case <-deadline.C:
+			g.unwatch(id, changed)
 			return st, nil
 		case <-ctx.Done():
+			g.unwatch(id, changed)
 			return st, nil
 		}
 	}
@@ -376,7 +413,7 @@ func (g *Gate) status(ctx context.Context, id string) (*Status, error) {
 	if h := g.held[id]; h != nil {
 		st.Held = true
 		if h.finished {
-			st.Result = h.result
+			st.Result, st.dropped = h.result, h.result == nil
 		}
 	}
 	g.mu.Unlock()

@@ -3,6 +3,8 @@ package approval
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -357,5 +359,78 @@ func TestApprovalsThatWouldRunNothingAreRefused(t *testing.T) {
 	}
 	if a, _ := g.Store().Get(ctx, orphan.ID); a.Status != audit.Expired || !strings.Contains(a.Reason, "stopped") {
 		t.Fatalf("orphan after restart: %+v", a)
+	}
+}
+
+func TestHeldWritesAreBoundedAndLeaveNothingBehind(t *testing.T) {
+	g := newGate(t, ModeRequired, nil)
+	var writes atomic.Int32
+	var ids []string
+	for i := range maxHeld + 1 {
+		a := createAction
+		a.Target = fmt.Sprintf("configuration %d", 50000+i)
+		res := Run(context.Background(), mcp.MultiRoundTripParams{}, write(g, a, &writes), heldAs)
+		if i < maxHeld {
+			ids = append(ids, res.StructuredContent.(Held).ID)
+			continue
+		}
+		if !strings.Contains(text(res), "already wait for a person's decision") {
+			t.Fatalf("write %d beyond the cap: %q", i, text(res))
+		}
+	}
+	for _, id := range ids {
+		if _, err := g.Decide(context.Background(), id, false, "console", ""); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := g.Wait(context.Background(), id, 5*time.Second, nil); err != nil || !st.Done() {
+			t.Fatalf("%v %v", st, err)
+		}
+	}
+	// approval_status on ids that never change leaves no watch behind.
+	for range 100 {
+		_, _ = g.Wait(context.Background(), "ap-aaaaaaaaaaaaaaaa", 0, nil)
+	}
+	time.Sleep(50 * time.Millisecond)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.signals) != 0 || len(g.byDigest) != 0 {
+		t.Fatalf("left behind: %d watches, %d digests", len(g.signals), len(g.byDigest))
+	}
+}
+
+func TestDuplicateWhileApprovedWriteRuns(t *testing.T) {
+	g := newGate(t, ModeRequired, nil)
+	release := make(chan struct{})
+	var writes atomic.Int32
+	slow := func(ctx context.Context) *mcp.CallToolResult {
+		if _, err := g.Approve(ctx, createAction); err != nil {
+			return mcp.NewToolResultError(err.Error())
+		}
+		<-release
+		writes.Add(1)
+		return mcp.NewToolResultText("created 2")
+	}
+	h := Run(context.Background(), mcp.MultiRoundTripParams{}, slow, heldAs).StructuredContent.(Held)
+	if _, err := g.Decide(context.Background(), h.ID, true, "console", ""); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // approved, running
+	dup := Run(context.Background(), mcp.MultiRoundTripParams{}, slow, heldAs)
+	if d, ok := dup.StructuredContent.(Held); !ok || d.ID != h.ID || !d.Duplicate {
+		t.Fatalf("a repeat while the approved write runs must point at it: %+v", dup.StructuredContent)
+	}
+	close(release)
+	if st, _ := g.Wait(context.Background(), h.ID, 5*time.Second, nil); st.Result == nil || writes.Load() != 1 {
+		t.Fatalf("%+v, %d writes", st, writes.Load())
+	}
+}
+
+func TestStoredDigestRevealsNothing(t *testing.T) {
+	g := newGate(t, ModeRequired, nil)
+	elicit(t, g, createAction)
+	list, _ := g.Store().List(context.Background(), false, 1)
+	sum := sha256.Sum256(createAction.canonical())
+	if list[0].Digest == hex.EncodeToString(sum[:]) || len(list[0].Digest) != 64 {
+		t.Fatal("the stored digest is an unkeyed hash of the payload: a redacted secret could be guessed from it")
 	}
 }

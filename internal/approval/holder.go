@@ -12,19 +12,40 @@ import (
 )
 
 // HolderGone reports whether the server process that held a write (audit.Attempt.Server,
-// host:pid) is known to have stopped. Only a process on this host can be checked; elsewhere it
-// is assumed alive.
+// host:pid:instance) is known to have stopped. Only a process on this host can be checked;
+// elsewhere it is assumed alive.
 func HolderGone(server string) bool {
-	i := strings.LastIndexByte(server, ':')
-	if i < 0 {
+	host, pid, _, ok := parseServer(server)
+	if !ok {
 		return false
 	}
-	pid, err := strconv.Atoi(server[i+1:])
+	me, _ := os.Hostname()
+	return host == me && !ProcessAlive(pid)
+}
+
+// parseServer splits host:pid:instance (older entries lack the instance).
+func parseServer(server string) (host string, pid int, instance string, ok bool) {
+	parts := strings.Split(server, ":")
+	if len(parts) == 3 {
+		instance = parts[2]
+		parts = parts[:2]
+	}
+	if len(parts) != 2 {
+		return "", 0, "", false
+	}
+	pid, err := strconv.Atoi(parts[1])
 	if err != nil || pid <= 0 {
-		return false
+		return "", 0, "", false
 	}
-	host, _ := os.Hostname()
-	return server[:i] == host && !ProcessAlive(pid)
+	return parts[0], pid, instance, true
+}
+
+// sameProcessSlot reports whether two servers share host and pid: one of them is gone (a
+// container restarted in place reuses its pid).
+func sameProcessSlot(a, b string) bool {
+	ha, pa, _, ok1 := parseServer(a)
+	hb, pb, _, ok2 := parseServer(b)
+	return ok1 && ok2 && ha == hb && pa == pb
 }
 
 // ErrNothingToRun says an approval from the console or a terminal would run nothing.
@@ -57,7 +78,7 @@ func (g *Gate) settleOrphans(ctx context.Context) error {
 		return err
 	}
 	for _, a := range pending {
-		if a.Channel == ChannelConsole && a.Server != g.server && HolderGone(a.Server) {
+		if a.Server != g.server && (HolderGone(a.Server) || sameProcessSlot(a.Server, g.server)) {
 			if err := g.cfg.Store.Expire(ctx, a.ID, "the server holding it stopped"); err != nil {
 				return err
 			}
