@@ -271,7 +271,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
 			"status", sw.status, "client_id", note.clientID)
 	}()
 
-	if f, ok := e.faults.match(service, r.Method, r.URL.Path); ok {
+	if f, ok := e.faults.match(service, r); ok {
 		if e.applyFault(sw, r, service, f) {
 			return
 		}

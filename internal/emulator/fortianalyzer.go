@@ -133,6 +133,7 @@ var errFAZNoPerm = &fazErr{fazErrNoPerm, fazMsgNoPerm}
 type fazSession struct {
 	user string
 	last time.Time // last request, for the idle timeout
+	held bool      // taken by HoldFAZSessions: never idle, not counted as ours
 }
 
 // fazStore is the FortiAnalyzer state, under its own lock. The log rows are
@@ -193,7 +194,7 @@ func (e *Emulator) fazMaxSearches() int {
 func (e *Emulator) purgeSessionsLocked(f *fazStore, now time.Time) {
 	idle := e.fazIdle()
 	for id, s := range f.sessions {
-		if now.Sub(s.last) >= idle {
+		if !s.held && now.Sub(s.last) >= idle {
 			delete(f.sessions, id)
 		}
 	}
@@ -264,10 +265,13 @@ func (e *Emulator) serveFAZLogin(w http.ResponseWriter, r *http.Request) {
 	f := e.faz
 	f.mu.Lock()
 	e.purgeSessionsLocked(f, now)
-	held := 0
+	held, own := 0, 0 // all the user's sessions; those not taken by HoldFAZSessions
 	for _, s := range f.sessions {
 		if s.user == user {
 			held++
+			if !s.held {
+				own++
+			}
 		}
 	}
 	max := e.fazLoginMax()
@@ -280,8 +284,8 @@ func (e *Emulator) serveFAZLogin(w http.ResponseWriter, r *http.Request) {
 	id := newSessionID()
 	f.sessions[id] = &fazSession{user: user, last: now}
 	f.logins++
-	if held+1 > f.peakSessions {
-		f.peakSessions = held + 1
+	if own+1 > f.peakSessions {
+		f.peakSessions = own + 1
 	}
 	f.mu.Unlock()
 	writeJSON(w, http.StatusOK, obj("session", id))
@@ -653,16 +657,49 @@ func (e *Emulator) FAZLogouts() int {
 }
 
 // FAZActiveSessions returns the sessions alive now (per the Clock), over
-// all users.
+// all users, leaving out those taken by HoldFAZSessions.
 func (e *Emulator) FAZActiveSessions() int {
 	f := e.faz
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	e.purgeSessionsLocked(f, e.clock.Now())
-	return len(f.sessions)
+	n := 0
+	for _, s := range f.sessions {
+		if !s.held {
+			n++
+		}
+	}
+	return n
 }
 
-// FAZPeakSessions returns the most sessions one API user held at once.
+// HoldFAZSessions opens n sessions for API user user as if another client
+// held them: they count towards the user's login-max (Options.FAZLoginMax),
+// so with n at the limit the next login gets the real 403 "login-max"
+// refusal. They never idle out and are left out of FAZActiveSessions and
+// FAZPeakSessions; ReleaseFAZSessions or ExpireFAZSessions ends them.
+func (e *Emulator) HoldFAZSessions(user string, n int) {
+	now := e.clock.Now()
+	e.faz.mu.Lock()
+	defer e.faz.mu.Unlock()
+	for i := 0; i < n; i++ {
+		e.faz.sessions[newSessionID()] = &fazSession{user: user, last: now, held: true}
+	}
+}
+
+// ReleaseFAZSessions ends the sessions HoldFAZSessions took for user ("" =
+// every user), freeing their login-max slots.
+func (e *Emulator) ReleaseFAZSessions(user string) {
+	e.faz.mu.Lock()
+	defer e.faz.mu.Unlock()
+	for id, s := range e.faz.sessions {
+		if s.held && (user == "" || s.user == user) {
+			delete(e.faz.sessions, id)
+		}
+	}
+}
+
+// FAZPeakSessions returns the most sessions one API user held at once
+// (not counting those taken by HoldFAZSessions).
 func (e *Emulator) FAZPeakSessions() int {
 	e.faz.mu.Lock()
 	defer e.faz.mu.Unlock()

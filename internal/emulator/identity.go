@@ -224,6 +224,43 @@ func (e *Emulator) RevokeTokens() {
 	e.mu.Unlock()
 }
 
+// RevokeAccessTokens makes every access token issued so far for clientID
+// ("" = every client_id, FortiGate Cloud's legacy /auth tokens included)
+// stop working at once: each service then answers as for an unknown token.
+// Refresh tokens stay valid, so a client recovers with a refresh grant;
+// RevokeTokens ends those too. FortiAnalyzer sessions already open live on
+// (forticloud-api.md §4.1 step 4).
+func (e *Emulator) RevokeAccessTokens(clientID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for tok, g := range e.tokens.byAccess {
+		if clientID == "" || g.clientID == clientID {
+			delete(e.tokens.byAccess, tok)
+		}
+	}
+}
+
+// LockOut locks the IAM API user username at once, in the state that
+// Options.LockoutThreshold failed password grants leave (forticloud-api.md
+// §1.5 rule 2): every password grant, on any client_id and with the right
+// password, is refused with invalid_grant until Options.LockoutDuration has
+// passed on the Clock or Unlock is called. Issued tokens and refresh grants
+// are not affected, as after a real streak (the reference is silent [inf]).
+func (e *Emulator) LockOut(username string) {
+	now := e.clock.Now()
+	e.mu.Lock()
+	e.lockouts[username] = &lockState{failures: e.opts.LockoutThreshold, lockedUntil: now.Add(e.opts.LockoutDuration)}
+	e.mu.Unlock()
+}
+
+// Unlock lifts a lock-out of username (by LockOut or by failed grants) and
+// resets its count of failures.
+func (e *Emulator) Unlock(username string) {
+	e.mu.Lock()
+	delete(e.lockouts, username)
+	e.mu.Unlock()
+}
+
 // lockState counts consecutive failed password grants for one login.
 type lockState struct {
 	failures    int
