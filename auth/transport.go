@@ -51,7 +51,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.Source.Invalidate(tok.AccessToken)
 	fresh, err := t.Source.Token(req.Context())
 	if err != nil {
-		return resp, nil // report the service's 401, not the login failure's text
+		// The login failure explains the 401 (an account locked, a password changed): report it.
+		resp.Body.Close()
+		return nil, err
 	}
 	retry := req.Clone(req.Context())
 	if req.GetBody != nil {

@@ -74,11 +74,14 @@ func (c *Client) login(ctx context.Context) (string, error) {
 	}
 	r, err := auth.WithToken(ctx, c.src, func(ctx context.Context, token string) (reply, error) {
 		body, _ := json.Marshal(map[string]string{"access_token": token})
-		status, data, err := upstream.Do(ctx, c.login1, upstream.Call{Service: ServiceName, Op: "login", Method: http.MethodPost,
+		// A login is not idempotent (a session opens when it lands): the guard sends it again
+		// only when it never left or was refused unprocessed (429).
+		rep, err := c.guard.Exchange(ctx, c.login1, upstream.Call{Service: ServiceName, Op: "login", Method: http.MethodPost,
 			URL: c.base + "/p/forticloud_jsonrpc_login/", Body: body, Limit: 64 << 10})
 		if err != nil {
 			return reply{}, err
 		}
+		status, data := rep.Status, rep.Body
 		var out struct {
 			Session string `json:"session"`
 			Error   any    `json:"error"`
@@ -99,8 +102,7 @@ func (c *Client) login(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if r.session == "" {
-		return "", &upstream.Error{Service: ServiceName, Op: "login", Status: r.status, Message: upstream.Clip(r.msg, 200),
-			Hint: "check that the API user has FortiAnalyzer Cloud access and has not reached its login-max of simultaneous sessions"}
+		return "", &upstream.Error{Service: ServiceName, Op: "login", Status: r.status, Message: upstream.Clip(r.msg, 200), Hint: loginHint(r.status, r.msg)}
 	}
 	return r.session, nil
 }
@@ -270,3 +272,16 @@ func statusError(op string, code int, msg string) error {
 
 // Guard is the client's retry policy and circuit breaker, for the server to tune.
 func (c *Client) Guard() *upstream.Guard { return c.guard }
+
+// loginHint says what a failed login most likely means.
+func loginHint(status int, msg string) string {
+	switch {
+	case strings.Contains(strings.ToLower(msg), "login-max"):
+		return "the API user already holds its login-max of sessions: other clients of this API user hold them, or sessions of timed-out logins still wait for their idle timeout"
+	case status == http.StatusTooManyRequests:
+		return "FortiAnalyzer Cloud is rate limiting logins; try again in a minute"
+	case status >= 500:
+		return "FortiAnalyzer Cloud failed to log in; try again later"
+	}
+	return "check that the API user has FortiAnalyzer Cloud access and has not reached its login-max of simultaneous sessions"
+}

@@ -124,7 +124,9 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 			// client_id "FortiAnalyzer": case matters (forticloud-api.md §1.4).
 			src := sourceFor(acc, "FortiAnalyzer", base, cfg.UpstreamTimeout, guard, logger)
 			hc := &http.Client{Transport: base, Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
-			faz := fortianalyzer.New(acc.BaseURL, hc, src, auth.SessionPoolOptions{MaxSessions: cfg.Analyzer.MaxSessions, Logger: logger})
+			faz := fortianalyzer.New(acc.BaseURL, hc, src, auth.SessionPoolOptions{MaxSessions: cfg.Analyzer.MaxSessions, Logger: logger,
+				// After a failed login, wait as the breaker would before trying again (at most 10 s).
+				RetryAfter: min(10*time.Second, cfg.BreakerCooldown)})
 			tuneBreaker(faz.Guard(), cfg)
 			svc.FortiAnalyzer = &tools.FortiAnalyzer{API: faz, SearchTimeout: cfg.Analyzer.SearchTimeout}
 			closers = append(closers, faz.Close)
