@@ -120,7 +120,8 @@ func WithToken[T any](ctx context.Context, src Source, call func(ctx context.Con
 	src.Invalidate(tok.AccessToken)
 	fresh, err := src.Token(ctx)
 	if err != nil {
-		return res, nil // report the service's refusal, not the login failure
+		// The login failure explains the refusal (an account locked, a password changed).
+		return zero, err
 	}
 	return call(ctx, fresh.AccessToken)
 }
