@@ -44,7 +44,7 @@ func FortiAnalyzerTools(f FortiAnalyzer, opts Options) []Definition {
 type FAZJSONRPCArgs struct {
 	Method string         `json:"method" jsonschema:"required,enum=get,enum=add,enum=set,enum=update,enum=delete,enum=exec,enum=move,enum=clone" jsonschema_description:"JSON-RPC verb. get reads; starting or cancelling a log search or FortiView run reads; everything else writes and needs approval."`
 	URL    string         `json:"url" jsonschema:"required,maxLength=512" jsonschema_description:"JSON-RPC url, e.g. /sys/status, /dvmdb/adom/root/device, /eventmgmt/adom/root/alerts, /incidentmgmt/adom/root/incidents."`
-	Params map[string]any `json:"params,omitempty" jsonschema:"maxProperties=64" jsonschema_description:"Parameters merged into params[0] (filter, limit, offset, time-range, ...). The envelope (jsonrpc 2.0, apiver 3) is chosen from the url."`
+	Params map[string]any `json:"params,omitempty" jsonschema_extras:"maxProperties=64" jsonschema_description:"Parameters merged into params[0] (filter, limit, offset, time-range, ...). The envelope (jsonrpc 2.0, apiver 3) is chosen from the url."`
 }
 
 // FAZStatus is a JSON-RPC status.
@@ -169,7 +169,7 @@ var devicePattern = func(s string) bool {
 func parseWhen(field, s string) (time.Time, error) {
 	for _, l := range []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
 		if t, err := time.Parse(l, s); err == nil {
-			return t, nil
+			return t, checkYear(field, s, t)
 		}
 	}
 	return time.Time{}, InvalidArgument(field, "%q is not a date: use RFC 3339 (2026-11-23T00:00:00Z) or YYYY-MM-DD HH:MM:SS", s)

@@ -201,7 +201,7 @@ type FortiOSProxyArgs struct {
 	Serial string                `json:"serial" jsonschema:"required,pattern=^[A-Za-z0-9]{1\\,40}$" jsonschema_description:"Serial number of the FortiGate (sn from list_devices)."`
 	Path   string                `json:"path" jsonschema:"required,minLength=9,maxLength=1024" jsonschema_description:"FortiOS REST path under /api/v2/, e.g. /api/v2/monitor/system/status or /api/v2/cmdb/firewall/address. No query string: use query."`
 	Method string                `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=DELETE,default=GET" jsonschema_description:"HTTP method; anything but GET changes the device and is a write."`
-	Query  map[string]QueryValue `json:"query,omitempty" jsonschema:"maxProperties=32" jsonschema_description:"FortiOS query parameters, e.g. {\"filter\":[\"action==accept\",\"srcintf==port1\"], \"format\":\"name|subnet\", \"count\":\"20\"}; a list repeats the parameter (several filters AND)."`
+	Query  map[string]QueryValue `json:"query,omitempty" jsonschema_extras:"maxProperties=32" jsonschema_description:"FortiOS query parameters, e.g. {\"filter\":[\"action==accept\",\"srcintf==port1\"], \"format\":\"name|subnet\", \"count\":\"20\"}; a list repeats the parameter (several filters AND)."`
 	Body   map[string]any        `json:"body,omitempty" jsonschema_description:"JSON body for POST or PUT."`
 	VDOM   string                `json:"vdom,omitempty" jsonschema:"maxLength=256" jsonschema_description:"VDOM to address (a name, a comma list, or *); default: the management VDOM."`
 }
@@ -282,11 +282,11 @@ func fortiosProxy(api FortiGateCloudAPI, opts Options) Definition {
 		q := url.Values{}
 		for k, vals := range in.Query {
 			if err := fortios.ValidateQueryKey(k); err != nil {
-				return nil, InvalidArgument("query."+k, "%v", err)
+				return nil, InvalidArgument("query."+shownName(k), "%v", err)
 			}
 			for _, v := range vals {
 				if strings.ContainsAny(v, "\x00\r\n") {
-					return nil, InvalidArgument("query."+k, "must not contain control characters")
+					return nil, InvalidArgument("query."+shownName(k), "must not contain control characters")
 				}
 				q.Add(k, v)
 			}

@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
+	"math/big"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/invopop/jsonschema"
@@ -39,11 +43,35 @@ func schemaFor(v any) json.RawMessage {
 	s := reflector.Reflect(v)
 	s.Version = ""
 	s.ID = ""
+	numericExtras(s)
 	raw, err := json.Marshal(s)
 	if err != nil {
 		panic(fmt.Sprintf("tools: schema for %T: %v", v, err))
 	}
 	return raw
+}
+
+// numericExtras turns `jsonschema_extras:"maxProperties=N"` (invopop's tag parser ignores
+// maxProperties, and extras arrive as strings) into the schema's integer keyword.
+func numericExtras(s *jsonschema.Schema) {
+	if s == nil {
+		return
+	}
+	if v, ok := s.Extras["maxProperties"].(string); ok {
+		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+			s.MaxProperties = &n
+			delete(s.Extras, "maxProperties")
+		}
+	}
+	if s.Properties != nil {
+		for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
+			numericExtras(pair.Value)
+		}
+	}
+	numericExtras(s.Items)
+	for _, d := range s.Definitions {
+		numericExtras(d)
+	}
 }
 
 // validator checks arguments against the exact schema the tool advertises, with messages that
@@ -108,7 +136,7 @@ func collect(e *sjs.ValidationError, out *[]string) {
 		}
 	case *kind.AdditionalProperties:
 		for _, p := range k.Properties {
-			*out = append(*out, fmt.Sprintf("%s is not an argument of this tool (check the spelling against the tool's input schema)", join(field, p)))
+			*out = append(*out, fmt.Sprintf("%s is not an argument of this tool (check the spelling against the tool's input schema)", join(field, shownName(p))))
 		}
 	case *kind.Type:
 		*out = append(*out, fmt.Sprintf("%s must be %s, not %s", nameOr(field), article(strings.Join(k.Want, " or ")), k.Got))
@@ -167,4 +195,86 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
+}
+
+// canonicalArgs re-encodes raw arguments the way the handler then reads them, so that what the
+// schema validates is exactly what the handler decodes: one value per key (the last, as the
+// validator reads them), integral numbers written as integers (5.0 and 1e2 become 5 and 100, which
+// JSON Schema calls integers and Go's decoder would refuse), and no number beyond ±2^63-1 (no
+// argument needs one).
+func canonicalArgs(raw json.RawMessage) (json.RawMessage, error) {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || string(trimmed) == "null" {
+		return raw, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, &ArgumentError{Problems: []string{"arguments are not valid JSON"}}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &ArgumentError{Problems: []string{"arguments are not valid JSON (data after the object)"}}
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return nil, &ArgumentError{Problems: []string{"arguments must be a JSON object"}}
+	}
+	v, err := canonicalNumbers(v, "")
+	if err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, &ArgumentError{Problems: []string{"arguments cannot be encoded: " + err.Error()}}
+	}
+	return out, nil
+}
+
+var (
+	minInt64 = big.NewInt(math.MinInt64)
+	maxInt64 = big.NewInt(math.MaxInt64)
+)
+
+func canonicalNumbers(v any, at string) (any, error) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			c, err := canonicalNumbers(e, join(at, shownName(k)))
+			if err != nil {
+				return nil, err
+			}
+			x[k] = c
+		}
+	case []any:
+		for i, e := range x {
+			c, err := canonicalNumbers(e, join(at, strconv.Itoa(i)))
+			if err != nil {
+				return nil, err
+			}
+			x[i] = c
+		}
+	case json.Number:
+		s := string(x)
+		if len(s) > 400 {
+			return nil, InvalidArgument(nameOr(at), "is a number out of range")
+		}
+		if i := strings.IndexAny(s, "eE"); i >= 0 {
+			if exp, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+")); err != nil || exp > 400 || exp < -400 {
+				return nil, InvalidArgument(nameOr(at), "is a number out of range")
+			}
+		}
+		f, _, err := big.ParseFloat(s, 10, 256, big.ToNearestEven)
+		if err != nil {
+			return nil, InvalidArgument(nameOr(at), "is not a number")
+		}
+		if !f.IsInt() {
+			return x, nil
+		}
+		n, _ := f.Int(nil)
+		if n.Cmp(minInt64) < 0 || n.Cmp(maxInt64) > 0 {
+			return nil, InvalidArgument(nameOr(at), "is out of range: integers must lie between %d and %d", int64(math.MinInt64), int64(math.MaxInt64))
+		}
+		return json.Number(n.String()), nil
+	}
+	return v, nil
 }

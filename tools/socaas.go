@@ -73,10 +73,16 @@ func socaasQuery(api SOCaaSAPI, opts Options) Definition {
 			if from, err = time.Parse(time.RFC3339, in.CreatedFrom); err != nil {
 				return nil, InvalidArgument("created_from", "%q is not an RFC 3339 time such as 2026-11-01T00:00:00Z", in.CreatedFrom)
 			}
+			if err := checkYear("created_from", in.CreatedFrom, from); err != nil {
+				return nil, err
+			}
 		}
 		if in.CreatedTo != "" {
 			if to, err = time.Parse(time.RFC3339, in.CreatedTo); err != nil {
 				return nil, InvalidArgument("created_to", "%q is not an RFC 3339 time such as 2026-11-24T00:00:00Z", in.CreatedTo)
+			}
+			if err := checkYear("created_to", in.CreatedTo, to); err != nil {
+				return nil, err
 			}
 		}
 		if !from.IsZero() && !to.IsZero() && to.Before(from) {
@@ -181,7 +187,10 @@ func socaasAddComment(api SOCaaSAPI, opts Options) Definition {
 		if err != nil {
 			return nil, err
 		}
-		return &SOCaaSCommentResult{AlertID: in.AlertID, Comment: c}, nil
+		// The reply echoes text (ours, and SOCaaS's fields): cleaned like every other reply.
+		clean, _ := fortios.Clean(map[string]any(c))
+		comment, _ := clean.(map[string]any)
+		return &SOCaaSCommentResult{AlertID: in.AlertID, Comment: comment}, nil
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -87,6 +88,10 @@ func New[In, Out any](spec Spec, h Handler[In, Out]) Definition {
 			}
 			raw = b
 		}
+		raw, err := canonicalArgs(raw)
+		if err != nil {
+			return errorResult(spec.Name, err)
+		}
 		if err := v.validate(raw); err != nil {
 			return errorResult(spec.Name, err)
 		}
@@ -161,12 +166,52 @@ func fitList[T any](items []T, budget, start int) ([]T, int) {
 	size := 256
 	for i, it := range items {
 		b, _ := json.Marshal(it)
-		if size+len(b)+1 > budget && i > 0 {
-			return items[:i], start + i
+		if size+len(b)+1 > budget {
+			if i > 0 {
+				return items[:i], start + i
+			}
+			// The first item alone is too big (a device named with a megabyte): keep it, with
+			// its long texts cut, so that paging still moves on.
+			if m, ok := any(it).(map[string]any); ok {
+				shrinkMap(m, budget-size)
+				b, _ = json.Marshal(m)
+			}
 		}
 		size += len(b) + 1
 	}
 	return items, start + len(items)
+}
+
+// shrinkMap cuts the longest strings in m until its JSON fits budget bytes.
+func shrinkMap(m map[string]any, budget int) {
+	for limit := 1024; limit >= 16; limit /= 2 {
+		if b, _ := json.Marshal(m); len(b) <= budget {
+			return
+		}
+		cutStrings(m, limit)
+	}
+}
+
+func cutStrings(v any, limit int) any {
+	switch x := v.(type) {
+	case string:
+		if len(x) > limit {
+			return strings.ToValidUTF8(x[:limit], "") + "… (cut)"
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = cutStrings(e, limit)
+		}
+	case []any:
+		if len(x) > limit/16+1 {
+			x = append(x[:limit/16+1:limit/16+1], "… (cut)")
+		}
+		for i, e := range x {
+			x[i] = cutStrings(e, limit)
+		}
+		return x
+	}
+	return v
 }
 
 // pageOf cuts one page out of a filtered list: offset and limit, then the result budget. It

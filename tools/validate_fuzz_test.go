@@ -137,7 +137,12 @@ func FuzzToolArguments(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, which uint8, raw []byte) {
 		tool := tools[int(which)%len(tools)]
-		err := tool.v.validate(raw)
+		// As the tool does: canonical arguments first, then the schema.
+		canon, err := canonicalArgs(raw)
+		if err == nil {
+			err = tool.v.validate(canon)
+			raw = canon
+		}
 		trimmed := bytes.TrimSpace(raw)
 		noArgs := len(trimmed) == 0 || string(trimmed) == "null"
 		if noArgs && len(trimmed) != len(raw) {

@@ -236,7 +236,7 @@ func (c *console) sessionOK(v string) bool {
 		return false
 	}
 	data, sig := v[:i], v[i+1:]
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || !hmac.Equal(got, c.mac("session", data)) {
 		return false
 	}
