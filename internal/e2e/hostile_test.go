@@ -229,7 +229,8 @@ func hostileSpecials(live string, depth, deeper int) []hostileCase {
 		{name: "limit 2^63", tool: "list_devices", args: map[string]any{"limit": json.Number("9223372036854775808")}, field: "limit"},
 		{name: "offset 2^63", tool: "list_devices", args: map[string]any{"offset": json.Number("9223372036854775808")}, field: "offset"},
 		{name: "offset -2^63", tool: "list_devices", args: map[string]any{"offset": json.Number("-9223372036854775808")}, field: "offset"},
-		{name: "limit 5.0", tool: "faz_log_search", args: map[string]any{"limit": json.Number("5.0")}, field: "limit"},
+		// 5.0 is an integer to JSON Schema: read as 5.
+		{name: "limit 5.0", tool: "faz_log_search", args: map[string]any{"limit": json.Number("5.0")}, data: true},
 		{name: "config_id 2^63", tool: "flex_create_vm", args: map[string]any{"config_id": json.Number("9223372036854775808"), "count": 1}, field: "config_id"},
 		{name: "config_id 2^64", tool: "flex_list_entitlements", args: map[string]any{"config_id": json.Number("18446744073709551616")}, field: "config_id"},
 		{name: "count as string", tool: "flex_create_vm", args: map[string]any{"config_id": emulator.DemoFlexConfigFGTVM, "count": "3"}, field: "count"},
