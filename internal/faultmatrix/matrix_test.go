@@ -75,7 +75,7 @@ func start(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := defaults(t, "--approval=none", "--upstream-timeout=1s", "--tool-timeout=20s", "--approvals-listen=off", "--breaker-cooldown=300ms",
+	cfg := defaults(t, "--approval=none", "--upstream-timeout=500ms", "--tool-timeout=20s", "--approvals-listen=off", "--breaker-cooldown=300ms",
 		"--state-dir="+t.TempDir(), "--fortianalyzer-search-timeout=5s")
 	cfg.AuthURL, cfg.Username, cfg.Password = base, emulator.DemoAPIUsername, config.Secret(emulator.DemoAPIPassword)
 	cfg.FortiGateCloud.URL, cfg.Flex.URL, cfg.Analyzer.URL, cfg.SOCaaS.URL = base, base, base, base
@@ -219,9 +219,9 @@ func injected(f emulator.Fault) func(w *world, service string) func() {
 
 func faults() []fault {
 	return []fault{
-		{name: "latency beyond the upstream timeout", inject: injected(emulator.Fault{Latency: 3 * time.Second}),
+		{name: "latency beyond the upstream timeout", inject: injected(emulator.Fault{Latency: 1500 * time.Millisecond}),
 			condition: regexp.MustCompile(`(?i)timeout|timed out|deadline`)},
-		{name: "latency within the timeout", inject: injected(emulator.Fault{Latency: 300 * time.Millisecond}), mustSucceed: true},
+		{name: "latency within the timeout", inject: injected(emulator.Fault{Latency: 150 * time.Millisecond}), mustSucceed: true},
 		{name: "500", inject: injected(emulator.Fault{Status: 500}), condition: regexp.MustCompile(`500`)},
 		{name: "503", inject: injected(emulator.Fault{Status: 503}), condition: regexp.MustCompile(`503|not sent|unreachable`)},
 		{name: "503 once", inject: injected(emulator.Fault{Status: 503, Times: 1}), readsSucceed: true, condition: regexp.MustCompile(`503`)},
@@ -254,7 +254,7 @@ func faults() []fault {
 				w.em.HoldFAZSessions(emulator.DemoAPIUsername, 20)
 				return func() { w.em.ReleaseFAZSessions(emulator.DemoAPIUsername) }
 			}},
-		{name: "IAM lock-out with every token revoked", lockout: true, condition: regexp.MustCompile(`(?i)lock|refused|login|credential`),
+		{name: "IAM lock-out with every token revoked", lockout: true, condition: regexp.MustCompile(`(?i)locked`),
 			inject: func(w *world, _ string) func() {
 				w.em.RevokeTokens()
 				w.em.LockOut(emulator.DemoAPIUsername)
