@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -42,6 +43,7 @@ type Server struct {
 	// consoleToken signs a person in to the approvals console; no tool result or log holds it.
 	consoleToken string
 	consoles     []string // console URLs recorded in the store, forgotten on Close
+	mu           sync.Mutex
 	logger       *slog.Logger
 	closers      []func(context.Context) error
 }
@@ -169,11 +171,21 @@ func New(cfg *config.Config, logger *slog.Logger) (*Server, error) {
 	return &Server{MCP: s, Tools: defs, Gate: gate, Store: store, StateDir: stateDir, cfg: cfg, consoleToken: consoleToken, logger: logger, closers: closers}, nil
 }
 
+// onClose adds something Close must stop (an HTTP transport's session sweeper).
+func (s *Server) onClose(f func(context.Context) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closers = append(s.closers, f)
+}
+
 // Close releases upstream resources: FortiAnalyzer sessions are logged out (login-max is a
 // budget shared with the API user's other clients).
 func (s *Server) Close(ctx context.Context) error {
 	var errs []error
-	for _, c := range s.closers {
+	s.mu.Lock()
+	closers := s.closers
+	s.mu.Unlock()
+	for _, c := range closers {
 		if err := c(ctx); err != nil {
 			errs = append(errs, err)
 		}
