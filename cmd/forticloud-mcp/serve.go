@@ -22,6 +22,8 @@ type httpFlags struct {
 	HTTPAllowUnauthenticated bool     `name:"http-allow-unauthenticated" help:"Allow a non-loopback --http address without --http-token (only behind a proxy that authenticates)." group:"HTTP transport"`
 	HTTPStateless            bool     `name:"http-stateless" env:"FORTICLOUD_MCP_HTTP_STATELESS" help:"Keep no session state between requests (for load balancers)." group:"HTTP transport"`
 	HTTPMaxBody              int64    `name:"http-max-body" env:"FORTICLOUD_MCP_HTTP_MAX_BODY" default:"4194304" help:"Largest request body accepted (bytes)." group:"HTTP transport"`
+	HTTPRateLimit            float64  `name:"http-rate-limit" env:"FORTICLOUD_MCP_HTTP_RATE_LIMIT" default:"50" help:"Requests per second one caller may send to /mcp (the caller token, or the remote IP without one); over it: 429 with Retry-After. 0 disables." group:"HTTP transport"`
+	HTTPRateBurst            int      `name:"http-rate-burst" env:"FORTICLOUD_MCP_HTTP_RATE_BURST" default:"100" help:"Requests one caller may send at once before --http-rate-limit applies." group:"HTTP transport"`
 }
 
 type serveCmd struct {
@@ -62,6 +64,9 @@ func (c *serveCmd) Run(ctx context.Context) error {
 		if err := mcpserver.CheckBind(c.HTTP, c.HTTPToken, c.HTTPAllowUnauthenticated); err != nil {
 			return err
 		}
+		if err := mcpserver.CheckRateLimit(c.HTTPRateLimit, c.HTTPRateBurst); err != nil {
+			return err
+		}
 	}
 	srv, err := mcpserver.New(&cfg, logger)
 	if err != nil {
@@ -89,7 +94,8 @@ func (c *serveCmd) Run(ctx context.Context) error {
 		}
 		return srv.ServeStdio(ctx, os.Stdin, os.Stdout)
 	}
-	h := srv.HTTPHandler(mcpserver.HTTPOptions{Token: c.HTTPToken, AllowedOrigins: c.HTTPAllowedOrigins, MaxBodyBytes: c.HTTPMaxBody, Stateless: c.HTTPStateless})
+	h := srv.HTTPHandler(mcpserver.HTTPOptions{Token: c.HTTPToken, AllowedOrigins: c.HTTPAllowedOrigins, MaxBodyBytes: c.HTTPMaxBody, Stateless: c.HTTPStateless,
+		RateLimit: c.HTTPRateLimit, RateBurst: c.HTTPRateBurst})
 	return mcpserver.ListenAndServe(ctx, c.HTTP, h, func(a net.Addr) {
 		logger.Info("serving MCP over streamable HTTP", "url", "http://"+a.String()+mcpserver.EndpointPath, "caller_token", c.HTTPToken != "", "stateless", c.HTTPStateless)
 		if srv.ConsoleWanted() {

@@ -30,6 +30,12 @@ type HTTPOptions struct {
 	MaxBodyBytes int64
 	// Stateless serves every request on its own (for load balancers without sticky sessions).
 	Stateless bool
+	// RateLimit is how many /mcp requests per second one caller may send (a token bucket per
+	// caller: the caller token when one is configured, otherwise the remote IP); over it the
+	// caller gets 429 with Retry-After. 0: no limit. RateBurst is the bucket's size (default:
+	// RateLimit rounded up).
+	RateLimit float64
+	RateBurst int
 }
 
 // EndpointPath is where MCP is served.
@@ -56,9 +62,12 @@ func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 	}
 	opts = append(opts, server.WithStreamableHTTPLogger(s.logger))
 	mcpHandler := server.NewStreamableHTTPServer(s.MCP, opts...)
+	s.onClose(mcpHandler.Shutdown) // its session sweeper runs until then
 
 	mux := http.NewServeMux()
-	mux.Handle(EndpointPath, checkOrigin(o.AllowedOrigins, checkToken(o.Token, limitBody(o.MaxBodyBytes, mcpHandler))))
+	// The rate limit comes before the token check so that wrong tokens are limited too (by IP).
+	mux.Handle(EndpointPath, checkOrigin(o.AllowedOrigins, limitRate(o.RateLimit, o.RateBurst, o.Token, s.logger,
+		checkToken(o.Token, limitBody(o.MaxBodyBytes, mcpHandler)))))
 	if s.ConsoleWanted() {
 		// The console has its own sign-in token: the MCP caller token must not open it (a model's
 		// client holds that one), and browsers reach it from its own origin.
@@ -92,7 +101,7 @@ func checkOrigin(allowed []string, next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Add("Vary", "Origin")
-		h.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, Mcp-Protocol-Version")
+		h.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, Mcp-Protocol-Version, Retry-After")
 		if r.Method == http.MethodOptions {
 			h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
 			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID")
