@@ -584,11 +584,7 @@ func mcpGoroutines() (int, string) {
 // return to their number from before the load once the sessions are gone, and after shutdown
 // nothing the test started is left running.
 func TestHTTPLoadInProcess(t *testing.T) {
-	// mcp-go's StreamableHTTPServer starts a sweeper of idle sessions that only its Shutdown
-	// stops, and HTTPHandler does not hand that server out: one goroutine per handler, not per
-	// session, outlives Server.Close.
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(),
-		goleak.IgnoreTopFunction("github.com/mark3labs/mcp-go/server.(*StreamableHTTPServer).startSessionSweeper.func1"))
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	d := loadDuration(t) * 4 / 10
 	em := emulator.New(emulator.Options{SOCaaSGetPerMinute: -1, SOCaaSPostPerMinute: -1})
 	base, err := em.Start("127.0.0.1:0")
