@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
@@ -25,7 +26,28 @@ func (s *Server) ConsoleWanted() bool {
 func (s *Server) ConsoleToken() string { return s.consoleToken }
 
 func (s *Server) consoleHandler() http.Handler {
-	return console.New(console.Options{Gate: s.Gate, Token: s.consoleToken, Base: ConsolePath, Logger: s.logger.With("component", "console")})
+	return loopbackHost(console.New(console.Options{Gate: s.Gate, Token: s.consoleToken, Base: ConsolePath, Logger: s.logger.With("component", "console")}))
+}
+
+// loopbackHost refuses, on a loopback listener, requests whose Host is a name other than
+// localhost: a DNS-rebinding page (evil.example resolving to 127.0.0.1) then cannot even load the
+// console's sign-in page. mcp-go does the same for /mcp.
+func loopbackHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+		if tcp, ok := local.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+			host := r.Host
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
+			host = strings.Trim(host, "[]")
+			if net.ParseIP(host) == nil && !strings.EqualFold(host, "localhost") {
+				http.Error(w, "Forbidden: this console answers only to localhost or an IP address", http.StatusForbidden)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // AnnounceConsole records where the console is (in held writes' messages, and for `forticloud-mcp
