@@ -18,6 +18,10 @@ type Error struct {
 	Err     error // transport error, if any
 }
 
+// CredentialFailure marks the error as the credentials' (getting a token), not the service's:
+// upstream's retry policy neither retries it nor counts it against the service's breaker.
+func (e *Error) CredentialFailure() bool { return true }
+
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "auth: %s: %s failed", e.Issuer, e.Op)

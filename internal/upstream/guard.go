@@ -87,26 +87,40 @@ func (b *Breaker) allow() (ok, probe bool, wait time.Duration, last string) {
 	}
 	now := b.clock()
 	if now.Before(b.openUntil) || b.probing {
-		return false, false, max(b.openUntil.Sub(now), 0), b.last
+		return false, false, max(b.openUntil.Sub(now), time.Second), b.last
 	}
 	b.probing = true // half-open: one call finds out
 	return true, true, 0, ""
 }
 
-func (b *Breaker) record(probe, failed bool, why string) {
+// outcome is what one attempt says about the service.
+type outcome int
+
+const (
+	neutral outcome = iota // says nothing: our cancellation, a credential failure, a local error
+	healthy                // the service answered
+	failing                // no answer, or a gateway said it is down
+)
+
+func (b *Breaker) record(probe bool, o outcome, why string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if probe {
 		b.probing = false
 	}
-	if !failed {
+	switch o {
+	case healthy:
 		b.failures = 0
-		return
-	}
-	b.failures++
-	b.last = why
-	if b.failures >= cmpOr(b.Threshold, 5) {
-		b.openUntil = b.clock().Add(cmpOrDur(b.Cooldown, 30*time.Second))
+	case failing:
+		b.failures++
+		b.last = why
+		if b.failures >= cmpOr(b.Threshold, 5) {
+			b.openUntil = b.clock().Add(cmpOrDur(b.Cooldown, 30*time.Second))
+		}
+	case neutral:
+		if probe { // the probe found nothing out: stay open for another cooldown
+			b.openUntil = b.clock().Add(cmpOrDur(b.Cooldown, 30*time.Second))
+		}
 	}
 }
 
@@ -162,22 +176,26 @@ type Reply struct {
 // it) or an *Error when there was no usable reply.
 func (g *Guard) Exchange(ctx context.Context, hc *http.Client, c Call) (*Reply, error) {
 	p := g.Policy.withDefaults()
+	var prev *answer
 	for attempt := 1; ; attempt++ {
 		ok, probe, wait, last := g.Breaker.allow()
 		if !ok {
 			return nil, &Error{Service: g.Service, Op: c.Op, Message: fmt.Sprintf("not sent: %s failed %d times in a row (last: %s)", g.Service, cmpOr(g.Breaker.Threshold, 5), last),
 				Hint: fmt.Sprintf("%s looks unreachable; calls resume in %s", g.Service, wait.Round(time.Second))}
 		}
-		rep, err := exchangeOnce(ctx, hc, c)
-		failed, why := serviceFailure(ctx, c, rep, err)
-		g.Breaker.record(probe, failed, why)
+		rep, err := g.attempt(ctx, hc, c, probe)
+		if ctx.Err() != nil && prev != nil {
+			// Our deadline cut the retry short: the service's previous answer says more.
+			return prev.rep, prev.err
+		}
 		delay, retry := g.retryDelay(p, c, rep, err, attempt)
 		if !retry || ctx.Err() != nil {
 			return rep, err
 		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay+100*time.Millisecond {
-			return rep, err // waiting would outlast the call: report what the service said
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay+minAttemptBudget {
+			return rep, err // waiting would leave no time to try: report what the service said
 		}
+		prev = &answer{rep, err}
 		sleep := g.Sleep
 		if sleep == nil {
 			sleep = sleepCtx
@@ -186,6 +204,30 @@ func (g *Guard) Exchange(ctx context.Context, hc *http.Client, c Call) (*Reply, 
 			return rep, err
 		}
 	}
+}
+
+// minAttemptBudget is the least time left for another attempt to be worth waiting for.
+const minAttemptBudget = 2 * time.Second
+
+type answer struct {
+	rep *Reply
+	err error
+}
+
+// attempt sends once and tells the breaker what it learnt; a panic below (a credential source,
+// a transport) still releases a probe, as a failure, before it goes on up.
+func (g *Guard) attempt(ctx context.Context, hc *http.Client, c Call, probe bool) (rep *Reply, err error) {
+	done := false
+	defer func() {
+		if !done {
+			g.Breaker.record(probe, failing, "panic")
+		}
+	}()
+	rep, err = exchangeOnce(ctx, hc, c)
+	o, why := serviceOutcome(ctx, c, rep, err)
+	done = true
+	g.Breaker.record(probe, o, why)
+	return rep, err
 }
 
 // retryDelay decides whether to send again, and after how long.
@@ -205,9 +247,16 @@ func (g *Guard) retryDelay(p Policy, c Call, rep *Reply, err error, attempt int)
 		}
 		return 0, false
 	case rep.Status == http.StatusTooManyRequests:
-		// Refused unprocessed: safe to send again, whatever the method.
-		if p.RateLimitWait > 0 && rep.Header.Get("Retry-After") == "" {
-			return p.RateLimitWait, p.RateLimitWait <= p.MaxRetryAfter
+		// Refused unprocessed: safe to send again, whatever the method; except through the
+		// FortiOS proxy, where a write's 429 may be the device's own answer.
+		if c.Relayed && !c.Idempotent {
+			return 0, false
+		}
+		if _, ok := RetryAfter(rep.Header.Get("Retry-After")); !ok && p.RateLimitWait > 0 {
+			// No usable Retry-After from a service with per-minute quotas: wait the window out,
+			// spread a little so that waiting callers do not all come back at once.
+			wait := p.RateLimitWait + time.Duration(rand.Int64N(int64(p.RateLimitWait/10)+1))
+			return wait, wait <= p.MaxRetryAfter
 		}
 		return retryAfterOr(rep.Header, backoff, p.MaxRetryAfter)
 	case rep.Status == http.StatusBadGateway, rep.Status == http.StatusServiceUnavailable, rep.Status == http.StatusGatewayTimeout:
@@ -247,31 +296,37 @@ func RetryAfter(v string) (time.Duration, bool) {
 	return 0, false
 }
 
-// serviceFailure tells what counts against the breaker: the service did not answer, or a gateway
-// said it is down. Our own cancellations and the service's refusals (4xx) do not.
-func serviceFailure(ctx context.Context, c Call, rep *Reply, err error) (bool, string) {
+// serviceOutcome tells the breaker what an attempt says about the service: an answer (healthy),
+// no answer or a gateway saying it is down (failing), or nothing (neutral: our own cancellation,
+// a credential failure, a local error). For a relayed call only a connection that could not be
+// made counts: a slow or failing device behind the proxy says nothing about the proxy.
+func serviceOutcome(ctx context.Context, c Call, rep *Reply, err error) (outcome, string) {
 	if err != nil {
 		if ctx.Err() != nil || !transient(err) {
-			return false, ""
+			return neutral, ""
 		}
-		return true, Clip(err.Error(), 160)
+		if c.Relayed && !neverSent(err) {
+			return neutral, ""
+		}
+		return failing, Clip(err.Error(), 160)
 	}
 	if c.Relayed {
-		return false, ""
+		return healthy, ""
 	}
 	switch rep.Status {
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true, "HTTP " + strconv.Itoa(rep.Status)
+		return failing, "HTTP " + strconv.Itoa(rep.Status)
 	}
-	return false, ""
+	return healthy, ""
 }
 
 // transient reports whether an exchange failed in a way another attempt might not: no
 // connection, a reset, a timeout, a reply cut short or garbled in transit.
 func transient(err error) bool {
 	var tooBig *tooLargeError
-	if errors.As(err, &tooBig) {
-		return false
+	var cred interface{ CredentialFailure() bool }
+	if errors.As(err, &tooBig) || errors.As(err, &cred) {
+		return false // a reply too large, or no token: trying again cannot help here
 	}
 	var ne net.Error
 	var ce flate.CorruptInputError

@@ -243,3 +243,111 @@ func TestTooLargeIsNotRetried(t *testing.T) {
 		t.Fatalf("%v %v", rep, err)
 	}
 }
+
+// credErr stands for auth.Error: the credentials failed, not the service.
+type credErr struct{}
+
+func (credErr) Error() string           { return "password grant failed: dial tcp: lookup iam" }
+func (credErr) CredentialFailure() bool { return true }
+
+type failingTransport struct {
+	err   error
+	panic bool
+	calls atomic.Int32
+}
+
+func (f *failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	f.calls.Add(1)
+	if f.panic {
+		panic("transport exploded")
+	}
+	return nil, f.err
+}
+
+func TestBreakerIgnoresWhatIsNotTheServices(t *testing.T) {
+	// A login failure (the IAM service is down) is neither retried nor held against the service.
+	g, _ := testGuard()
+	ft := &failingTransport{err: credErr{}}
+	call := Call{Service: "Svc", Op: "list", Method: http.MethodGet, URL: "http://svc.invalid/x", Limit: 1024, Idempotent: true}
+	for range 10 {
+		if _, err := g.Exchange(context.Background(), &http.Client{Transport: ft}, call); err == nil || !strings.Contains(err.Error(), "password grant") {
+			t.Fatalf("%v", err)
+		}
+	}
+	if ft.calls.Load() != 10 {
+		t.Fatalf("a credential failure was retried: %d sends", ft.calls.Load())
+	}
+	if ok, _, _, _ := g.Breaker.allow(); !ok {
+		t.Fatal("a login failure opened the service's breaker")
+	}
+	// A relayed call timing out (a slow FortiGate behind the proxy) says nothing about the proxy.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer srv.Close()
+	hc := &http.Client{Timeout: 50 * time.Millisecond}
+	relayed := Call{Service: "Svc", Op: "proxy", Method: http.MethodGet, URL: srv.URL, Limit: 1024, Idempotent: true, Relayed: true}
+	for range 8 {
+		_, _ = g.Exchange(context.Background(), hc, relayed)
+	}
+	if ok, _, _, _ := g.Breaker.allow(); !ok {
+		t.Fatal("a slow device behind the proxy opened the breaker for the whole service")
+	}
+}
+
+func TestProbeOutcomes(t *testing.T) {
+	open := func() (*Guard, *time.Time) {
+		g, _ := testGuard()
+		now := time.Now()
+		g.Breaker.now = func() time.Time { return now }
+		for range 5 {
+			g.Breaker.record(false, failing, "HTTP 503")
+		}
+		now = now.Add(31 * time.Second) // cooldown over: the next call is the probe
+		return g, &now
+	}
+	call := Call{Service: "Svc", Op: "list", Method: http.MethodGet, URL: "http://svc.invalid/x", Limit: 1024, Idempotent: true}
+
+	// A probe that panics releases the breaker (as a failure) before the panic goes on.
+	g, _ := open()
+	func() {
+		defer func() { _ = recover() }()
+		_, _ = g.Exchange(context.Background(), &http.Client{Transport: &failingTransport{panic: true}}, call)
+	}()
+	g.Breaker.mu.Lock()
+	probing := g.Breaker.probing
+	g.Breaker.mu.Unlock()
+	if probing {
+		t.Fatal("a panicking probe left the breaker half-open for good")
+	}
+
+	// A probe cut short by our own cancellation does not close the breaker.
+	g, _ = open()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _ = g.Exchange(ctx, &http.Client{Transport: &failingTransport{err: context.Canceled}}, call)
+	if ok, _, _, _ := g.Breaker.allow(); ok {
+		t.Fatal("a cancelled probe closed the breaker")
+	}
+}
+
+func TestDeadlineKeepsTheServicesLastAnswer(t *testing.T) {
+	// 429 with Retry-After 1, then a reply slower than what is left: the 429 is the answer.
+	srv, _ := server(t, status(429, "1"), func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	g, _ := testGuard()
+	g.Sleep = nil
+	ctx, cancel := context.WithTimeout(context.Background(), 3500*time.Millisecond)
+	defer cancel()
+	rep, err := g.Exchange(ctx, srv.Client(), Call{Service: "Svc", Op: "op", Method: http.MethodGet, URL: srv.URL, Limit: 1024, Idempotent: true})
+	if err != nil || rep == nil || rep.Status != 429 {
+		t.Fatalf("want the 429, got %+v %v", rep, err)
+	}
+}
+
+func TestUnreadableRetryAfterWaitsTheWindow(t *testing.T) {
+	srv, _ := server(t, status(429, "1m"))
+	g, slept := testGuard()
+	g.Policy.RateLimitWait, g.Policy.MaxRetryAfter = time.Minute, 2*time.Minute
+	_, _ = g.Exchange(context.Background(), srv.Client(), Call{Service: "Svc", Op: "op", Method: http.MethodGet, URL: srv.URL, Limit: 1024, Idempotent: true})
+	if len(*slept) != 1 || (*slept)[0] < time.Minute || (*slept)[0] > 66*time.Second {
+		t.Fatalf("slept %v", *slept)
+	}
+}
