@@ -213,17 +213,7 @@ func startHTTPProcess(t *testing.T, env []string, args ...string) (string, *sync
 		}
 		pw.Close()
 	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
+	found := watchForURL(pr)
 	select {
 	case u := <-found:
 		return u, stderr
@@ -231,6 +221,24 @@ func startHTTPProcess(t *testing.T, env []string, args ...string) (string, *sync
 		t.Fatalf("server did not report its URL; stderr:\n%s", stderr)
 		return "", nil
 	}
+}
+
+// watchForURL reads a server's stderr until it reports its /mcp URL, sends that URL, then keeps
+// draining the stream so the server never blocks on a full pipe.
+func watchForURL(r io.Reader) <-chan string {
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 16<<20) // debug log lines can be long
+		for sc.Scan() {
+			if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, r)
+	}()
+	return found
 }
 
 // bearer adds a caller token to every request.

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -276,18 +275,7 @@ func startServerProc(t *testing.T, env []string, args ...string) *proc {
 			t.Errorf("the server reported a race or a panic:\n%s", stderr)
 		}
 	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			if m := urlRE.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
+	found := watchForURL(pr)
 	select {
 	case u := <-found:
 		pu, _ := url.Parse(u)
