@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -48,9 +47,6 @@ func NewRequest(req *http.Request) *http.Request {
 }
 
 var errNotGzip = errors.New("reply says gzip but is not gzip")
-
-// ErrTooLarge reports a reply larger than the reader's hard limit.
-var ErrTooLarge = errors.New("reply too large")
 
 // ReadBody reads a reply body, gunzipping it when it is gzip by header or by its magic bytes.
 // It returns at most limit bytes; truncated says there was more.
@@ -172,23 +168,4 @@ type Call struct {
 	// FortiGate): a 502/503/504 then speaks of that device, not the service, so it is neither
 	// retried nor counted against the service's circuit breaker.
 	Relayed bool
-}
-
-// Do sends c once and returns the status and the decoded reply body. A reply larger than
-// c.Limit, a transport failure and a corrupt body are *Error values naming the service.
-func Do(ctx context.Context, hc *http.Client, c Call) (int, []byte, error) {
-	status, body, _, err := DoHeader(ctx, hc, c)
-	return status, body, err
-}
-
-// DoHeader is Do that also returns the reply's headers.
-func DoHeader(ctx context.Context, hc *http.Client, c Call) (int, []byte, http.Header, error) {
-	rep, err := exchangeOnce(ctx, hc, c)
-	if rep == nil {
-		return 0, nil, nil, err
-	}
-	if err != nil {
-		return rep.Status, nil, rep.Header, err
-	}
-	return rep.Status, rep.Body, rep.Header, nil
 }
