@@ -180,8 +180,7 @@ func (g *Guard) Exchange(ctx context.Context, hc *http.Client, c Call) (*Reply, 
 	for attempt := 1; ; attempt++ {
 		ok, probe, wait, last := g.Breaker.allow()
 		if !ok {
-			return nil, &Error{Service: g.Service, Op: c.Op, Message: fmt.Sprintf("not sent: %s failed %d times in a row (last: %s)", g.Service, cmpOr(g.Breaker.Threshold, 5), last),
-				Hint: fmt.Sprintf("%s looks unreachable; calls resume in %s", g.Service, wait.Round(time.Second))}
+			return nil, g.refused(c, wait, last)
 		}
 		rep, err := g.attempt(ctx, hc, c, probe)
 		if ctx.Err() != nil && prev != nil {
@@ -204,6 +203,12 @@ func (g *Guard) Exchange(ctx context.Context, hc *http.Client, c Call) (*Reply, 
 			return rep, err
 		}
 	}
+}
+
+// refused is the error of a call the open breaker did not let out.
+func (g *Guard) refused(c Call, wait time.Duration, last string) error {
+	return &Error{Service: g.Service, Op: c.Op, Message: fmt.Sprintf("not sent: %s failed %d times in a row (last: %s)", g.Service, cmpOr(g.Breaker.Threshold, 5), last),
+		Hint: fmt.Sprintf("%s looks unreachable; calls resume in %s", g.Service, wait.Round(time.Second))}
 }
 
 // minAttemptBudget is the least time left for another attempt to be worth waiting for.
@@ -353,6 +358,16 @@ func (e *tooLargeError) Error() string { return fmt.Sprintf("reply larger than %
 
 // exchangeOnce is one attempt: send, and read the whole (decoded) reply.
 func exchangeOnce(ctx context.Context, hc *http.Client, c Call) (*Reply, error) {
+	resp, err := send(ctx, hc, c)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return readWhole(resp, c)
+}
+
+// send sends c once and returns the open response.
+func send(ctx context.Context, hc *http.Client, c Call) (*http.Response, error) {
 	var body io.Reader
 	if c.Body != nil {
 		body = bytes.NewReader(c.Body)
@@ -372,7 +387,11 @@ func exchangeOnce(ctx context.Context, hc *http.Client, c Call) (*Reply, error) 
 	if err != nil {
 		return nil, &Error{Service: c.Service, Op: c.Op, Err: UnwrapURLError(err)}
 	}
-	defer resp.Body.Close()
+	return resp, nil
+}
+
+// readWhole reads a response's whole (decoded) body, up to c.Limit.
+func readWhole(resp *http.Response, c Call) (*Reply, error) {
 	data, truncated, err := ReadBody(resp, c.Limit)
 	if err != nil {
 		return nil, &Error{Service: c.Service, Op: c.Op, Status: resp.StatusCode, Err: err}

@@ -21,8 +21,8 @@ import (
 	"github.com/forticloud-mcp/forticloud-mcp/internal/version"
 )
 
-// NewTransport returns the base transport for upstream calls. Compression is handled by ReadBody,
-// not by net/http: FortiOS replies through the FortiGate Cloud proxy may be gzipped without a
+// NewTransport returns the base transport for upstream calls. Compression is handled by
+// DecodedBody (for ReadBody and Guard.ExchangeStream), not by net/http: FortiOS replies through the FortiGate Cloud proxy may be gzipped without a
 // Content-Encoding header (forticloud-api.md §3.3), which net/http would not decode.
 func NewTransport() *http.Transport {
 	return &http.Transport{
