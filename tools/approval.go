@@ -53,14 +53,14 @@ func heldResult(h approval.Held) *mcp.CallToolResult {
 
 // ApprovalStatusArgs are approval_status's arguments.
 type ApprovalStatusArgs struct {
-	ApprovalID  string `json:"approval_id" jsonschema:"required,pattern=^ap-[a-z2-7]{16}$" jsonschema_description:"The approval_id a held write returned."`
-	WaitSeconds *int   `json:"wait_seconds,omitempty" jsonschema:"minimum=0,maximum=300,default=60" jsonschema_description:"How long to wait for a decision (and for the approved write to finish) before answering."`
+	ApprovalID  string `json:"approval_id" jsonschema:"required,pattern=^ap-[a-z2-7]{16}$"`
+	WaitSeconds *int   `json:"wait_seconds,omitempty" jsonschema:"minimum=0,maximum=300,default=60"`
 }
 
 // ApprovalStatusResult is approval_status's result.
 type ApprovalStatusResult struct {
 	ApprovalID string `json:"approval_id"`
-	Status     string `json:"status" jsonschema:"enum=pending,enum=running,enum=succeeded,enum=failed,enum=unknown,enum=denied,enum=expired,enum=cancelled" jsonschema_description:"pending: no decision yet; running: approved, the write is under way; succeeded/failed: the write ran; unknown: its server stopped mid-write; denied/expired/cancelled: it never ran."`
+	Status     string `json:"status" jsonschema:"enum=pending,enum=running,enum=succeeded,enum=failed,enum=unknown,enum=denied,enum=expired,enum=cancelled" jsonschema_description:"running: approved, writing; unknown: its server stopped mid-write; denied, expired, cancelled: never ran."`
 	Tool       string `json:"tool"`
 	Service    string `json:"service"`
 	Target     string `json:"target"`
@@ -69,8 +69,8 @@ type ApprovalStatusResult struct {
 	Reason     string `json:"reason,omitempty"`
 	ExpiresAt  string `json:"expires_at,omitempty"`
 	// Result is the write's structured result, once it succeeded.
-	Result json.RawMessage `json:"result,omitempty" jsonschema_description:"The write's own result when it succeeded."`
-	Error  string          `json:"error,omitempty" jsonschema_description:"Why the write failed, when it ran and failed."`
+	Result json.RawMessage `json:"result,omitempty"`
+	Error  string          `json:"error,omitempty"`
 }
 
 // Summary implements Summarizer.
@@ -92,8 +92,8 @@ func approvalStatus(g *approval.Gate) Definition {
 	return New(Spec{
 		Name: "approval_status", Title: "Wait for a write's approval", Toolset: ApprovalsToolset,
 		Hints: Hints{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
-		Description: "Report on a write that waits for a person's approval (the approval_id a write tool returned): wait up to wait_seconds " +
-			"for the decision and, once approved, for the write itself, then return its result. It cannot approve anything.",
+		Description: "Wait up to wait_seconds for a person's decision on a held write (its approval_id) and, once approved, " +
+			"for the write's result. It cannot approve anything.",
 	}, func(ctx context.Context, in ApprovalStatusArgs) (*ApprovalStatusResult, error) {
 		wait := 60 * time.Second
 		if in.WaitSeconds != nil {

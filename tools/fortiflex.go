@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/invopop/jsonschema"
+
 	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortiflex"
@@ -84,7 +86,7 @@ func timePtr(t fortiflex.Time) *fortiflex.Time {
 func flexListPrograms(f FortiFlex) Definition {
 	return New(Spec{
 		Name: "flex_list_programs", Title: "List FortiFlex programs", Toolset: config.FortiFlex, Hints: flexReadHints,
-		Description: "List the FortiFlex programs of the account (serial number, account, validity). Start here: configurations and entitlements belong to a program.",
+		Description: "List the account's FortiFlex programs, which hold configurations and entitlements.",
 	}, func(ctx context.Context, _ NoArgs) (*FlexProgramList, error) {
 		progs, err := f.API.ListPrograms(ctx)
 		if err != nil {
@@ -113,7 +115,7 @@ type FlexConfig struct {
 	Status        string          `json:"status"`
 	ProductType   string          `json:"product_type"`
 	ProductTypeID int64           `json:"product_type_id"`
-	VM            bool            `json:"vm" jsonschema_description:"A VM product: flex_create_vm accepts it."`
+	VM            bool            `json:"vm" jsonschema_description:"A VM product, as flex_create_vm needs."`
 	Parameters    []FlexParameter `json:"parameters"`
 }
 
@@ -131,7 +133,7 @@ func (l *FlexConfigList) Summary() string {
 
 // FlexListConfigsArgs are flex_list_configs' arguments.
 type FlexListConfigsArgs struct {
-	ProgramSerialNumber string `json:"program_serial_number" jsonschema:"required,pattern=^[A-Za-z0-9]{6\\,32}$" jsonschema_description:"Program serial number from flex_list_programs, e.g. ELAVMS0000000518."`
+	ProgramSerialNumber string `json:"program_serial_number" jsonschema:"required,pattern=^[A-Za-z0-9]{6\\,32}$" jsonschema_description:"From flex_list_programs."`
 }
 
 func shapeConfig(c fortiflex.Config) FlexConfig {
@@ -150,7 +152,7 @@ func shapeConfig(c fortiflex.Config) FlexConfig {
 func flexListConfigs(f FortiFlex) Definition {
 	return New(Spec{
 		Name: "flex_list_configs", Title: "List FortiFlex configurations", Toolset: config.FortiFlex, Hints: flexReadHints,
-		Description: "List a FortiFlex program's configurations: id, name, status (ACTIVE/DISABLED), product type and parameters (CPU, service package, VDOMs...). flex_create_vm takes the id of an ACTIVE VM configuration.",
+		Description: "List a FortiFlex program's configurations: id, status, product type, parameters (CPUs, service package...).",
 	}, func(ctx context.Context, in FlexListConfigsArgs) (*FlexConfigList, error) {
 		cfgs, err := f.API.ListConfigs(ctx, in.ProgramSerialNumber)
 		if err != nil {
@@ -168,12 +170,33 @@ func flexListConfigs(f FortiFlex) Definition {
 type FlexEntitlement struct {
 	SerialNumber string          `json:"serial_number"`
 	ConfigID     int64           `json:"config_id"`
-	Status       string          `json:"status" jsonschema_description:"PENDING (token not used yet), ACTIVE, STOPPED or EXPIRED."`
-	Token        string          `json:"token" jsonschema_description:"License token for the VM deployment."`
-	TokenStatus  string          `json:"token_status" jsonschema_description:"NOTUSED or USED."`
+	Status       string          `json:"status"`
+	Token        string          `json:"token"`
+	TokenStatus  string          `json:"token_status"`
 	StartDate    *fortiflex.Time `json:"start_date,omitempty"`
 	EndDate      *fortiflex.Time `json:"end_date,omitempty"`
 	Description  string          `json:"description"`
+}
+
+// WrittenEntitlements are the entitlements a FortiFlex write returns, and WrittenEntitlement one
+// of them: the same fields, but their output schema points at flex_list_entitlements' rather than
+// spelling the eight fields out again in every write tool (tools/list is paid for in every
+// conversation).
+type (
+	WrittenEntitlements []FlexEntitlement
+	WrittenEntitlement  FlexEntitlement
+)
+
+const sameAsListed = "Fields as in flex_list_entitlements."
+
+// JSONSchema describes WrittenEntitlements to invopop.
+func (WrittenEntitlements) JSONSchema() *jsonschema.Schema {
+	return &jsonschema.Schema{Type: "array", Items: &jsonschema.Schema{Type: "object"}, Description: sameAsListed}
+}
+
+// JSONSchema describes WrittenEntitlement to invopop.
+func (WrittenEntitlement) JSONSchema() *jsonschema.Schema {
+	return &jsonschema.Schema{Type: "object", Description: sameAsListed}
 }
 
 func shapeEntitlement(e fortiflex.Entitlement) FlexEntitlement {
@@ -183,12 +206,12 @@ func shapeEntitlement(e fortiflex.Entitlement) FlexEntitlement {
 
 // FlexListEntitlementsArgs are flex_list_entitlements' arguments.
 type FlexListEntitlementsArgs struct {
-	ConfigID            int64  `json:"config_id,omitempty" jsonschema:"minimum=1" jsonschema_description:"Entitlements of this configuration (give this or program_serial_number)."`
-	ProgramSerialNumber string `json:"program_serial_number,omitempty" jsonschema:"pattern=^[A-Za-z0-9]{6\\,32}$" jsonschema_description:"Entitlements of the whole program (give this or config_id)."`
-	Status              string `json:"status,omitempty" jsonschema:"enum=PENDING,enum=ACTIVE,enum=STOPPED,enum=EXPIRED" jsonschema_description:"Only entitlements in this state."`
-	Description         string `json:"description,omitempty" jsonschema:"maxLength=200" jsonschema_description:"Only entitlements whose description contains this text (case-insensitive)."`
-	Limit               int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=50" jsonschema_description:"Most entitlements to return (default 50)."`
-	Offset              int    `json:"offset,omitempty" jsonschema:"minimum=0,default=0" jsonschema_description:"Entitlements to skip (next_offset of the previous page)."`
+	ConfigID            int64  `json:"config_id,omitempty" jsonschema:"minimum=1" jsonschema_description:"Give this or program_serial_number."`
+	ProgramSerialNumber string `json:"program_serial_number,omitempty" jsonschema:"pattern=^[A-Za-z0-9]{6\\,32}$"`
+	Status              string `json:"status,omitempty" jsonschema:"enum=PENDING,enum=ACTIVE,enum=STOPPED,enum=EXPIRED"`
+	Description         string `json:"description,omitempty" jsonschema:"maxLength=200" jsonschema_description:"Substring, case-insensitive."`
+	Limit               int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=50"`
+	Offset              int    `json:"offset,omitempty" jsonschema:"minimum=0"`
 }
 
 // FlexEntitlementList is flex_list_entitlements' result.
@@ -212,7 +235,7 @@ func (l *FlexEntitlementList) Summary() string {
 func flexListEntitlements(f FortiFlex, opts Options) Definition {
 	return New(Spec{
 		Name: "flex_list_entitlements", Title: "List FortiFlex entitlements", Toolset: config.FortiFlex, Hints: flexReadHints,
-		Description: "List FortiFlex entitlements (VM licences) of a configuration or a program: serial number, status, license token and dates. Filter by status or description; page with limit/offset.",
+		Description: "List the FortiFlex entitlements (VM licences and their tokens) of one configuration or program.",
 	}, func(ctx context.Context, in FlexListEntitlementsArgs) (*FlexEntitlementList, error) {
 		if (in.ConfigID == 0) == (in.ProgramSerialNumber == "") {
 			return nil, InvalidArgument("config_id", "or program_serial_number is required (exactly one of them)")
@@ -286,20 +309,20 @@ func findConfig(ctx context.Context, api FortiFlexAPI, id int64) (*fortiflex.Con
 
 // FlexCreateVMArgs are flex_create_vm's arguments.
 type FlexCreateVMArgs struct {
-	ConfigID       int64  `json:"config_id" jsonschema:"required,minimum=1" jsonschema_description:"Id of an ACTIVE VM configuration (flex_list_configs)."`
-	Count          int    `json:"count,omitempty" jsonschema:"minimum=1,maximum=100,default=1" jsonschema_description:"How many VM entitlements to create (1-100). Each one costs points."`
-	Description    string `json:"description,omitempty" jsonschema:"maxLength=200" jsonschema_description:"Description stored on each entitlement."`
-	EndDate        string `json:"end_date,omitempty" jsonschema:"pattern=^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2})?$" jsonschema_description:"Last day, YYYY-MM-DD (or YYYY-MM-DDThh:mm:ss), between today and the program's end; default the program's end."`
-	FolderPath     string `json:"folder_path,omitempty" jsonschema:"maxLength=200,pattern=^My Assets(/[^/]+)*$" jsonschema_description:"Asset folder, default \"My Assets\"."`
-	SkipPending    bool   `json:"skip_pending,omitempty" jsonschema_description:"Activate at once: points accrue from now even if the licence is never used."`
-	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"pattern=^[A-Za-z0-9._:-]{8\\,128}$" jsonschema_description:"A unique key for this request (8-128 characters). Repeating a call with the same key returns the first call's entitlements instead of creating more."`
+	ConfigID       int64  `json:"config_id" jsonschema:"required,minimum=1" jsonschema_description:"An ACTIVE configuration with vm true (flex_list_configs)."`
+	Count          int    `json:"count,omitempty" jsonschema:"minimum=1,maximum=100,default=1" jsonschema_description:"Each one costs points."`
+	Description    string `json:"description,omitempty" jsonschema:"maxLength=200"`
+	EndDate        string `json:"end_date,omitempty" jsonschema:"pattern=^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2})?$" jsonschema_description:"From today to the program's end (the default)."`
+	FolderPath     string `json:"folder_path,omitempty" jsonschema:"maxLength=200,pattern=^My Assets(/[^/]+)*$,default=My Assets"`
+	SkipPending    bool   `json:"skip_pending,omitempty" jsonschema_description:"Points accrue from now, even if the token is never used."`
+	IdempotencyKey string `json:"idempotency_key,omitempty" jsonschema:"pattern=^[A-Za-z0-9._:-]{8\\,128}$" jsonschema_description:"A repeat with the same key returns the first call's result."`
 }
 
 // FlexCreateVMResult is flex_create_vm's result.
 type FlexCreateVMResult struct {
-	Entitlements   []FlexEntitlement `json:"entitlements"`
-	Replayed       bool              `json:"replayed" jsonschema_description:"True when idempotency_key matched an earlier call: nothing new was created."`
-	IdempotencyKey string            `json:"idempotency_key,omitempty"`
+	Entitlements   WrittenEntitlements `json:"entitlements"`
+	Replayed       bool                `json:"replayed" jsonschema_description:"An earlier call's result (same idempotency_key): nothing new created."`
+	IdempotencyKey string              `json:"idempotency_key,omitempty"`
 }
 
 // Summary implements Summarizer.
@@ -331,8 +354,8 @@ func flexCreateVM(f FortiFlex, opts Options) Definition {
 	return New(Spec{
 		Name: "flex_create_vm", Title: "Create FortiFlex VM entitlements", Toolset: config.FortiFlex,
 		Hints: Hints{ReadOnly: false, Destructive: true, Idempotent: false, OpenWorld: true},
-		Description: "Create FortiFlex VM entitlements (billable) on an ACTIVE VM configuration and return their serial numbers and license tokens. " +
-			"A person must approve each call. Pass an idempotency_key so that a repeated call cannot create twice.",
+		Description: "Create billable FortiFlex VM entitlements: serial numbers and license tokens. " +
+			"Needs a person's approval; an idempotency_key makes retries safe.",
 	}, func(ctx context.Context, in FlexCreateVMArgs) (*FlexCreateVMResult, error) {
 		if in.Count == 0 {
 			in.Count = 1
@@ -400,7 +423,7 @@ func flexCreateVM(f FortiFlex, opts Options) Definition {
 			}
 			return nil, err
 		}
-		out := &FlexCreateVMResult{Entitlements: make([]FlexEntitlement, 0, len(ents)), IdempotencyKey: in.IdempotencyKey}
+		out := &FlexCreateVMResult{Entitlements: make(WrittenEntitlements, 0, len(ents)), IdempotencyKey: in.IdempotencyKey}
 		for _, e := range ents {
 			out.Entitlements = append(out.Entitlements, shapeEntitlement(e))
 		}
@@ -495,14 +518,14 @@ func refusedBeforeWriting(err error) bool {
 
 // FlexUpdateEntitlementArgs are flex_update_entitlement's arguments.
 type FlexUpdateEntitlementArgs struct {
-	SerialNumber string `json:"serial_number" jsonschema:"required,pattern=^[A-Za-z0-9]{8\\,32}$" jsonschema_description:"Entitlement serial number, e.g. FGVMELTM25008315."`
-	Action       string `json:"action" jsonschema:"required,enum=stop,enum=reactivate,enum=regenerate_token" jsonschema_description:"stop (ACTIVE to STOPPED), reactivate (STOPPED to ACTIVE) or regenerate_token (a new license token; the old one stops working)."`
+	SerialNumber string `json:"serial_number" jsonschema:"required,pattern=^[A-Za-z0-9]{8\\,32}$" jsonschema_description:"From flex_list_entitlements."`
+	Action       string `json:"action" jsonschema:"required,enum=stop,enum=reactivate,enum=regenerate_token" jsonschema_description:"stop: ACTIVE to STOPPED; reactivate: STOPPED to ACTIVE; regenerate_token: a new token, the old one stops working."`
 }
 
 // FlexUpdateEntitlementResult is flex_update_entitlement's result.
 type FlexUpdateEntitlementResult struct {
-	Action      string          `json:"action"`
-	Entitlement FlexEntitlement `json:"entitlement"`
+	Action      string             `json:"action"`
+	Entitlement WrittenEntitlement `json:"entitlement"`
 }
 
 // Summary implements Summarizer.
@@ -512,9 +535,9 @@ func (r *FlexUpdateEntitlementResult) Summary() string {
 
 func flexUpdateEntitlement(f FortiFlex, opts Options) Definition {
 	return New(Spec{
-		Name: "flex_update_entitlement", Title: "Stop, reactivate or re-token a FortiFlex entitlement", Toolset: config.FortiFlex,
+		Name: "flex_update_entitlement", Title: "Change a FortiFlex entitlement", Toolset: config.FortiFlex,
 		Hints:       Hints{ReadOnly: false, Destructive: true, Idempotent: false, OpenWorld: true},
-		Description: "Stop an ACTIVE FortiFlex entitlement, reactivate a STOPPED one, or regenerate its license token. A person must approve each call.",
+		Description: "Stop, reactivate or re-token a FortiFlex entitlement. Needs a person's approval.",
 	}, func(ctx context.Context, in FlexUpdateEntitlementArgs) (*FlexUpdateEntitlementResult, error) {
 		summaries := map[string]string{
 			fortiflex.OpStop:            "Stop FortiFlex entitlement %s: the VM loses its licence and stops consuming points",
@@ -531,7 +554,7 @@ func flexUpdateEntitlement(f FortiFlex, opts Options) Definition {
 		if err != nil {
 			return nil, err
 		}
-		return &FlexUpdateEntitlementResult{Action: in.Action, Entitlement: shapeEntitlement(*e)}, nil
+		return &FlexUpdateEntitlementResult{Action: in.Action, Entitlement: WrittenEntitlement(shapeEntitlement(*e))}, nil
 	})
 }
 

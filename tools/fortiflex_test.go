@@ -231,3 +231,27 @@ func TestFlexListEntitlementsFiltersAndPages(t *testing.T) {
 		t.Fatalf("%s", text(res))
 	}
 }
+
+// TestFlexResultsMatchTheirOutputSchemas: clients that validate structuredContent (the TypeScript
+// SDK does) must accept every FortiFlex result, dates included (fortiflex.Time is a struct in Go
+// and a string on the wire).
+func TestFlexResultsMatchTheirOutputSchemas(t *testing.T) {
+	defs := flexTools(t, &fakeFlex{}, approveAll(t))
+	for _, c := range []struct{ tool, args string }{
+		{"flex_list_programs", `{}`},
+		{"flex_list_configs", `{"program_serial_number":"ELAVMS0000000518"}`},
+		{"flex_list_entitlements", `{"config_id":41045,"limit":3}`},
+		{"flex_create_vm", `{"config_id":41045,"count":2}`},
+		{"flex_update_entitlement", `{"serial_number":"FGVMELTM25000001","action":"stop"}`},
+	} {
+		d := byName(defs, c.tool)
+		res := call(t, d, c.args)
+		if res.IsError {
+			t.Fatalf("%s: %s", c.tool, text(res))
+		}
+		raw := res.StructuredContent.(json.RawMessage)
+		if err := newValidator(c.tool+"-output", d.Tool.RawOutputSchema).validate(raw); err != nil {
+			t.Errorf("%s: structuredContent does not match the output schema: %v\n%s", c.tool, err, raw)
+		}
+	}
+}

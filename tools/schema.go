@@ -18,6 +18,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/forticloud-mcp/forticloud-mcp/internal/fortiflex"
 )
 
 // reflector turns argument and result structs into JSON Schemas: one expanded object, no $refs
@@ -29,26 +31,72 @@ var reflector = &jsonschema.Reflector{
 	RequiredFromJSONSchemaTags: true,
 	Anonymous:                  true,
 	Mapper: func(t reflect.Type) *jsonschema.Schema {
-		// interface{} becomes {} (any JSON value) rather than the bare `true` invopop emits, which
-		// some clients reject.
-		if t.Kind() == reflect.Interface {
+		// interface{} and json.RawMessage become {} (any JSON value) rather than the bare `true`
+		// invopop emits, which some clients reject.
+		if t.Kind() == reflect.Interface || t == reflect.TypeFor[json.RawMessage]() {
 			return &jsonschema.Schema{}
+		}
+		// A FortiFlex date is a struct in Go but an RFC 3339 string on the wire (its MarshalJSON).
+		if t == reflect.TypeFor[fortiflex.Time]() {
+			return &jsonschema.Schema{Type: "string"}
 		}
 		return nil
 	},
 }
 
-// schemaFor reflects v's type into a schema document without $schema/$id (they only cost tokens).
+// schemaFor reflects v's type into an input schema document without $schema/$id (they only cost
+// tokens). Every object in it is closed (additionalProperties: false): arguments are validated
+// against exactly this schema, so a misspelt argument is refused rather than ignored.
 func schemaFor(v any) json.RawMessage {
+	return marshalSchema(v, reflectSchema(v))
+}
+
+// outputSchemaFor reflects a result type into its output schema: the same properties and types,
+// with objects left open. additionalProperties: false there would only constrain this server's
+// own results, built from these very types, so it tells a model nothing while costing tokens in
+// every tools/list; structuredContent still validates against the schema (the e2e tests check).
+func outputSchemaFor(v any) json.RawMessage {
+	s := reflectSchema(v)
+	openObjects(s)
+	return marshalSchema(v, s)
+}
+
+func reflectSchema(v any) *jsonschema.Schema {
 	s := reflector.Reflect(v)
 	s.Version = ""
 	s.ID = ""
 	numericExtras(s)
+	return s
+}
+
+func marshalSchema(v any, s *jsonschema.Schema) json.RawMessage {
 	raw, err := json.Marshal(s)
 	if err != nil {
 		panic(fmt.Sprintf("tools: schema for %T: %v", v, err))
 	}
 	return raw
+}
+
+// openObjects drops additionalProperties: false throughout s.
+func openObjects(s *jsonschema.Schema) {
+	if s == nil {
+		return
+	}
+	if s.AdditionalProperties == jsonschema.FalseSchema {
+		s.AdditionalProperties = nil
+	}
+	openObjects(s.AdditionalProperties)
+	if s.Properties != nil {
+		for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
+			openObjects(pair.Value)
+		}
+	}
+	openObjects(s.Items)
+	for _, sub := range [][]*jsonschema.Schema{s.AnyOf, s.OneOf, s.AllOf} {
+		for _, x := range sub {
+			openObjects(x)
+		}
+	}
 }
 
 // numericExtras turns `jsonschema_extras:"maxProperties=N"` (invopop's tag parser ignores

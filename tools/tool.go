@@ -19,8 +19,9 @@ import (
 	"github.com/forticloud-mcp/forticloud-mcp/internal/upstream"
 )
 
-// Hints are the MCP tool annotations. Every tool states all four: clients auto-run tools marked
-// read-only, so a missing or wrong hint is a security bug (style.md).
+// Hints are the MCP tool annotations. Every tool declares all four here: clients auto-run tools
+// marked read-only, so a wrong hint is a security bug (style.md). On the wire, annotations says
+// only what the spec's defaults do not (see annotations).
 type Hints struct {
 	ReadOnly    bool
 	Destructive bool
@@ -62,7 +63,7 @@ func New[In, Out any](spec Spec, h Handler[In, Out]) Definition {
 	var in In
 	var out Out
 	inSchema := schemaFor(&in)
-	outSchema := schemaFor(&out)
+	outSchema := outputSchemaFor(&out)
 	v := newValidator(spec.Name, inSchema)
 	// Built literally: mcp.NewTool presets a structured input schema, which conflicts with a raw one.
 	tool := mcp.Tool{
@@ -71,13 +72,7 @@ func New[In, Out any](spec Spec, h Handler[In, Out]) Definition {
 		Description:     spec.Description,
 		RawInputSchema:  inSchema,
 		RawOutputSchema: outSchema,
-		Annotations: mcp.ToolAnnotation{
-			Title:           spec.Title,
-			ReadOnlyHint:    mcp.ToBoolPtr(spec.Hints.ReadOnly),
-			DestructiveHint: mcp.ToBoolPtr(spec.Hints.Destructive),
-			IdempotentHint:  mcp.ToBoolPtr(spec.Hints.Idempotent),
-			OpenWorldHint:   mcp.ToBoolPtr(spec.Hints.OpenWorld),
-		},
+		Annotations:     annotations(spec.Hints),
 	}
 	run := func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
 		raw := req.Params.RawArguments
@@ -118,6 +113,30 @@ func New[In, Out any](spec Spec, h Handler[In, Out]) Definition {
 			heldResult), nil
 	}
 	return Definition{Spec: spec, Tool: tool, Handler: handler}
+}
+
+// annotations renders hints as the MCP spec (2025-06-18 and later) reads them, leaving out what
+// its defaults already say, since tools/list is paid for in every conversation:
+//   - readOnlyHint is always stated (default false): it is the hint clients act on, so a reader
+//     never has to know the default to see that a tool writes;
+//   - destructiveHint and idempotentHint mean something only when readOnlyHint is false: a write
+//     states destructiveHint either way (its default, true, is not obvious) and idempotentHint
+//     only when true (default false);
+//   - openWorldHint is stated only when false (default true: every FortiCloud tool reaches an
+//     outside service);
+//   - the title is the tool's top-level title, which the spec shows before annotations.title.
+func annotations(h Hints) mcp.ToolAnnotation {
+	a := mcp.ToolAnnotation{ReadOnlyHint: mcp.ToBoolPtr(h.ReadOnly)}
+	if !h.ReadOnly {
+		a.DestructiveHint = mcp.ToBoolPtr(h.Destructive)
+		if h.Idempotent {
+			a.IdempotentHint = mcp.ToBoolPtr(true)
+		}
+	}
+	if !h.OpenWorld {
+		a.OpenWorldHint = mcp.ToBoolPtr(false)
+	}
+	return a
 }
 
 func structuredResult(tool string, res any) *mcp.CallToolResult {

@@ -103,8 +103,10 @@ func TestListsToolsAndCallsThem(t *testing.T) {
 			if schema["type"] != "object" || schema["additionalProperties"] != false {
 				t.Errorf("%s: input schema %v", tool.Name, schema)
 			}
+			// readOnlyHint is always sent; a write must also say whether it is destructive. The
+			// other hints are sent only where they differ from the spec's defaults.
 			a := tool.Annotations
-			if a == nil || a.DestructiveHint == nil || a.OpenWorldHint == nil {
+			if a == nil || !a.ReadOnlyHint && a.DestructiveHint == nil {
 				t.Errorf("%s: annotations %+v", tool.Name, a)
 			}
 		}
