@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -22,7 +23,15 @@ type cli struct {
 	Audit     auditCmd     `cmd:"" help:"Print the audit trail of writes as JSON lines, oldest first."`
 }
 
+// gcPercent replaces Go's default GOGC of 100 unless GOGC is set: a tool call allocates mostly
+// short-lived JSON over a live heap of a few MB, so at 100 the collector runs every few calls.
+// At 200 a call costs the server 12-19 % less CPU (docs/performance.md) for a few MB more under load.
+const gcPercent = 200
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	var c cli
 	kctx := kong.Parse(&c,
 		kong.Name("forticloud-mcp"),
