@@ -340,6 +340,22 @@ func (d *Direct) ListDevices(ctx context.Context) error {
 	return nil
 }
 
+// replySize is the size of the reply ListDevices decodes.
+func (d *Direct) replySize(ctx context.Context) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.url, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+d.token)
+	resp, err := d.hc.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("bench: direct: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return len(b), err
+}
+
 // Dist is a latency distribution.
 type Dist struct {
 	N    int           `json:"n"`

@@ -137,6 +137,7 @@ func (r *Report) Markdown() string {
 		p("| peer: server-everything `echo` | %s / %s | %s / %s |\n", ms(ov.PeerStdio.P50), ms(ov.PeerStdio.P99), ms(ov.PeerHTTP.P50), ms(ov.PeerHTTP.P99))
 		p("| peer echo ÷ our list_devices (p50; target ≥ 2) | %.2f | %.2f |\n", r.Ratios.PeerStdioOverOurs, r.Ratios.PeerHTTPOverOurs)
 	}
+	p("\nOne `list_devices` first page: the emulator's reply is %d bytes; the tool result (text rendering and structuredContent) %d bytes.\n", ov.UpstreamBytes, ov.ResultBytes)
 	l := r.Load
 	p("\n| throughput, %d HTTP sessions, %.0f s each | calls/s | direct requests/s (same page, %d goroutines) | ratio |\n|---|---|---|---|\n", l.Sessions, l.Seconds, l.Sessions)
 	p("| `list_devices` limit=1 fields=[sn] | %.0f | %.0f | %.2f |\n", l.ServerSmall, l.DirectSmall, l.ServerSmall/l.DirectSmall)

@@ -31,6 +31,10 @@ type Overhead struct {
 	PeerStdio, PeerHTTP   Dist
 	HasPeer               bool
 	Rounds, CallsPerRound int
+	// UpstreamBytes and ResultBytes are the sizes of the emulator's reply and of the tool result
+	// (text rendering plus structuredContent, as JSON): the server moves the data twice, as the
+	// MCP spec asks of a tool with structured output.
+	UpstreamBytes, ResultBytes int
 }
 
 // AddedStdio and AddedHTTP are the time the server adds to the upstream round trip, at p50.
@@ -86,8 +90,18 @@ func MeasureOverhead(ctx context.Context, w *World, peer *Peer, rounds, per int)
 	if err != nil {
 		return nil, err
 	}
-	return &Overhead{Direct: d["direct"], Stdio: d["stdio"], HTTP: d["http"], PeerStdio: d["peer-stdio"], PeerHTTP: d["peer-http"],
-		HasPeer: peer != nil, Rounds: rounds, CallsPerRound: per}, nil
+	o := &Overhead{Direct: d["direct"], Stdio: d["stdio"], HTTP: d["http"], PeerStdio: d["peer-stdio"], PeerHTTP: d["peer-http"],
+		HasPeer: peer != nil, Rounds: rounds, CallsPerRound: per}
+	if o.UpstreamBytes, err = direct.replySize(ctx); err != nil {
+		return nil, err
+	}
+	res, err := httpSess.CallTool(ctx, &mcp.CallToolParams{Name: "list_devices", Arguments: listArgs})
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(res)
+	o.ResultBytes = len(b)
+	return o, nil
 }
 
 func sessionCaller(s *mcp.ClientSession, tool string, args map[string]any) func(context.Context) error {
