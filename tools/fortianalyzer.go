@@ -137,13 +137,13 @@ type FAZLogSearchArgs struct {
 
 // FAZLogSearchResult is faz_log_search's result.
 type FAZLogSearchResult struct {
-	Logs       []map[string]any `json:"logs"`
-	Total      int              `json:"total" jsonschema_description:"Matches in the whole window."`
-	Returned   int              `json:"returned"`
-	Truncated  bool             `json:"truncated"`
-	NextOffset *int             `json:"next_offset,omitempty"`
-	Start      string           `json:"start"`
-	End        string           `json:"end"`
+	Logs       Page[map[string]any] `json:"logs"`
+	Total      int                  `json:"total" jsonschema_description:"Matches in the whole window."`
+	Returned   int                  `json:"returned"`
+	Truncated  bool                 `json:"truncated"`
+	NextOffset *int                 `json:"next_offset,omitempty"`
+	Start      string               `json:"start"`
+	End        string               `json:"end"`
 }
 
 // Summary implements Summarizer.
@@ -228,8 +228,8 @@ func fazLogSearch(f FortiAnalyzer, opts Options) Definition {
 		}
 		out := &FAZLogSearchResult{Total: res.Total, Start: r.Start.Format(time.RFC3339), End: r.End.Format(time.RFC3339)}
 		var next int
-		out.Logs, next = fitList(rows, opts.budget(), r.Offset)
-		out.Returned = len(out.Logs)
+		out.Logs, next = fitPage(rows, opts.budget(), r.Offset)
+		out.Returned = out.Logs.Len()
 		if next < res.Total {
 			out.NextOffset, out.Truncated = &next, true
 		}

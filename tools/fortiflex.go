@@ -216,11 +216,11 @@ type FlexListEntitlementsArgs struct {
 
 // FlexEntitlementList is flex_list_entitlements' result.
 type FlexEntitlementList struct {
-	Entitlements []FlexEntitlement `json:"entitlements"`
-	Total        int               `json:"total"`
-	Returned     int               `json:"returned"`
-	Truncated    bool              `json:"truncated"`
-	NextOffset   *int              `json:"next_offset,omitempty"`
+	Entitlements Page[FlexEntitlement] `json:"entitlements"`
+	Total        int                   `json:"total"`
+	Returned     int                   `json:"returned"`
+	Truncated    bool                  `json:"truncated"`
+	NextOffset   *int                  `json:"next_offset,omitempty"`
 }
 
 // Summary implements Summarizer.
@@ -267,7 +267,7 @@ func flexListEntitlements(f FortiFlex, opts Options) Definition {
 		}
 		out := &FlexEntitlementList{Total: len(matched)}
 		out.Entitlements, out.NextOffset = pageOf(matched, in.Offset, in.Limit, opts.budget())
-		out.Returned, out.Truncated = len(out.Entitlements), out.NextOffset != nil
+		out.Returned, out.Truncated = out.Entitlements.Len(), out.NextOffset != nil
 		return out, nil
 	})
 }

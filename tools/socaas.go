@@ -43,13 +43,13 @@ type SOCaaSQueryArgs struct {
 
 // SOCaaSQueryResult is socaas_query's result: a list page, or one item.
 type SOCaaSQueryResult struct {
-	Resource   string           `json:"resource"`
-	Items      []map[string]any `json:"items,omitempty"`
-	Total      *int             `json:"total,omitempty"`
-	Returned   *int             `json:"returned,omitempty"`
-	Truncated  bool             `json:"truncated"`
-	NextOffset *int             `json:"next_offset,omitempty"`
-	Item       map[string]any   `json:"item,omitempty"`
+	Resource   string               `json:"resource"`
+	Items      Page[map[string]any] `json:"items,omitzero"`
+	Total      *int                 `json:"total,omitempty"`
+	Returned   *int                 `json:"returned,omitempty"`
+	Truncated  bool                 `json:"truncated"`
+	NextOffset *int                 `json:"next_offset,omitempty"`
+	Item       map[string]any       `json:"item,omitempty"`
 }
 
 // Summary implements Summarizer.
@@ -150,7 +150,7 @@ func socaasQuery(api SOCaaSAPI, opts Options) Definition {
 		}
 		total := len(matched)
 		out.Items, out.NextOffset = pageOf(matched, in.Offset, in.Limit, opts.budget())
-		returned := len(out.Items)
+		returned := out.Items.Len()
 		out.Total, out.Returned, out.Truncated = &total, &returned, out.NextOffset != nil
 		return out, nil
 	})

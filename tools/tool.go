@@ -179,15 +179,72 @@ func errorResult(tool string, err error) *mcp.CallToolResult {
 	return mcp.NewToolResultError(tool + ": " + err.Error())
 }
 
-// fitList keeps the longest prefix of items whose JSON fits the result budget; it returns the kept
-// items and the offset just after them (start is the offset of items[0]).
+// Page is a result list whose items were encoded once: fitting them to the result budget has to
+// encode each item, and the result reuses those bytes instead of encoding the list a second time
+// (a list call's largest cost in the server; docs/performance.md). Its schema is that of []T.
+type Page[T any] struct {
+	Items []T
+	raw   []json.RawMessage // Items' encodings, when fitPage made them
+}
+
+// Len is the number of items.
+func (p Page[T]) Len() int { return len(p.Items) }
+
+// IsZero makes `omitzero` leave out an empty page, as `omitempty` does an empty slice.
+func (p Page[T]) IsZero() bool { return len(p.Items) == 0 }
+
+// fitList is fitPage for callers that keep a plain slice.
 func fitList[T any](items []T, budget, start int) ([]T, int) {
+	p, end := fitPage(items, budget, start)
+	return p.Items, end
+}
+
+// MarshalJSON writes the items' saved encodings, or encodes them when there are none.
+func (p Page[T]) MarshalJSON() ([]byte, error) {
+	if len(p.raw) != len(p.Items) {
+		if p.Items == nil {
+			return []byte("[]"), nil
+		}
+		return json.Marshal(p.Items)
+	}
+	n := 2
+	for _, r := range p.raw {
+		n += len(r) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, r := range p.raw {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, r...)
+	}
+	return append(b, ']'), nil
+}
+
+// UnmarshalJSON reads a list (tests decode results).
+func (p *Page[T]) UnmarshalJSON(b []byte) error {
+	p.raw = nil
+	return json.Unmarshal(b, &p.Items)
+}
+
+// JSONSchemaAlias gives the schema reflector the list type.
+func (Page[T]) JSONSchemaAlias() any { return []T{} }
+
+// fitPage keeps the longest prefix of items whose JSON fits the result budget; it returns the kept
+// items and the offset just after them (start is the offset of items[0]).
+func fitPage[T any](items []T, budget, start int) (Page[T], int) {
 	size := 256
+	raw := make([]json.RawMessage, 0, len(items))
 	for i, it := range items {
-		b, _ := json.Marshal(it)
+		b, err := json.Marshal(it)
+		if err != nil {
+			// Not expected from decoded JSON; the result encoder will report it.
+			return Page[T]{Items: items}, start + len(items)
+		}
 		if size+len(b)+1 > budget {
 			if i > 0 {
-				return items[:i], start + i
+				return Page[T]{Items: items[:i], raw: raw}, start + i
 			}
 			// The first item alone is too big (a device named with a megabyte): keep it, with
 			// its long texts cut, so that paging still moves on.
@@ -196,9 +253,10 @@ func fitList[T any](items []T, budget, start int) ([]T, int) {
 				b, _ = json.Marshal(m)
 			}
 		}
+		raw = append(raw, b)
 		size += len(b) + 1
 	}
-	return items, start + len(items)
+	return Page[T]{Items: items, raw: raw}, start + len(items)
 }
 
 // shrinkMap cuts the longest strings in m until its JSON fits budget bytes.
@@ -235,12 +293,12 @@ func cutStrings(v any, limit int) any {
 
 // pageOf cuts one page out of a filtered list: offset and limit, then the result budget. It
 // returns the page (never nil) and the next offset when more remain.
-func pageOf[T any](all []T, offset, limit, budget int) (page []T, next *int) {
+func pageOf[T any](all []T, offset, limit, budget int) (page Page[T], next *int) {
 	start := min(offset, len(all))
 	end := min(start+limit, len(all))
-	page, end = fitList(all[start:end], budget, start)
-	if page == nil {
-		page = []T{}
+	page, end = fitPage(all[start:end], budget, start)
+	if page.Items == nil {
+		page.Items = []T{}
 	}
 	if end < len(all) {
 		next = &end
