@@ -21,6 +21,10 @@ type cli struct {
 
 	Approvals approvalsCmd `cmd:"" help:"List, show, approve or deny the writes held for a person's approval."`
 	Audit     auditCmd     `cmd:"" help:"Print the audit trail of writes as JSON lines, oldest first."`
+
+	Tools  toolsCmd  `cmd:"" help:"List the tools this configuration offers, with their arguments (--format text, json or markdown)."`
+	Call   callCmd   `cmd:"" help:"Call one tool from a terminal or script, as a client would through serve; writes wait for approval."`
+	Doctor doctorCmd `cmd:"" help:"Check the configuration and reach every configured service: one login and one cheap read each."`
 }
 
 // gcPercent replaces Go's default GOGC of 100 unless GOGC is set: a tool call allocates mostly

@@ -38,27 +38,19 @@ func (c *serveCmd) Run(ctx context.Context) error {
 	slog.SetDefault(logger)
 	cfg := c.Config
 	if c.Sandbox {
-		em := emulator.New(emulator.Options{Logger: logger.With("component", "emulator")})
-		base, err := em.Start("127.0.0.1:0")
+		sb, err := startSandbox(logger)
 		if err != nil {
-			return fmt.Errorf("sandbox: starting the emulator: %w", err)
+			return err
 		}
-		defer em.Close()
-		// The sandbox's world is new each run, so its idempotency keys must be too.
-		stateDir, err := os.MkdirTemp("", "forticloud-mcp-sandbox-")
-		if err != nil {
-			return fmt.Errorf("sandbox: %w", err)
-		}
-		defer os.RemoveAll(stateDir)
-		cfg = sandboxConfig(cfg, base)
-		cfg.StateDir = stateDir
-		logger.Info("sandbox: every service points at the built-in FortiCloud emulator; nothing leaves this machine", "emulator", base)
+		defer sb.Close()
+		cfg = sb.configure(cfg)
+		logger.Info("sandbox: every service points at the built-in FortiCloud emulator; nothing leaves this machine", "emulator", sb.base)
 		logger.Info("sandbox: things to try", "prompt", "enrich_socaas_alert alert_id="+emulator.DemoSOCaaSAlertUUID,
 			"faz_log_search", "filter=srcip=="+emulator.DemoFAZDeniedSrcIP+" and action==deny",
 			"flex_create_vm", fmt.Sprintf("config_id=%d (a write: your client asks you, or it waits in the approvals console)", emulator.DemoFlexConfigFGTVM))
 	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("configuration:\n  %w", indent(err))
+	if err := validateConfig(&cfg); err != nil {
+		return err
 	}
 	if c.HTTP != "" {
 		if err := mcpserver.CheckBind(c.HTTP, c.HTTPToken, c.HTTPAllowUnauthenticated); err != nil {
