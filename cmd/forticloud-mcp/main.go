@@ -22,9 +22,10 @@ type cli struct {
 	Approvals approvalsCmd `cmd:"" help:"List, show, approve or deny the writes held for a person's approval."`
 	Audit     auditCmd     `cmd:"" help:"Print the audit trail of writes as JSON lines, oldest first."`
 
-	Tools  toolsCmd  `cmd:"" help:"List the tools this configuration offers, with their arguments (--format text, json or markdown)."`
-	Call   callCmd   `cmd:"" help:"Call one tool from a terminal or script, as a client would through serve; writes wait for approval."`
-	Doctor doctorCmd `cmd:"" help:"Check the configuration and reach every configured service: one login and one cheap read each."`
+	Tools      toolsCmd      `cmd:"" help:"List the tools this configuration offers, with their arguments (--format text, json or markdown)."`
+	Call       callCmd       `cmd:"" help:"Call one tool from a terminal or script, as a client would through serve; writes wait for approval."`
+	Doctor     doctorCmd     `cmd:"" help:"Check the configuration and reach every configured service: one login and one cheap read each."`
+	Completion completionCmd `cmd:"" help:"Print the shell completion script (bash, zsh or fish)."`
 }
 
 // gcPercent replaces Go's default GOGC of 100 unless GOGC is set: a tool call allocates mostly
@@ -32,16 +33,33 @@ type cli struct {
 // At 200 a call costs the server 12-19 % less CPU (docs/performance.md) for a few MB more under load.
 const gcPercent = 200
 
+// exitKongUsage is the code kong exits with on a command line it cannot parse.
+const exitKongUsage = 80
+
 func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
 	var c cli
-	kctx := kong.Parse(&c,
+	parser, err := kong.New(&c,
 		kong.Name("forticloud-mcp"),
 		kong.Description("MCP server for Fortinet FortiCloud: FortiGate Cloud, FortiFlex, FortiAnalyzer Cloud, SOCaaS."),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		// A command line kong cannot parse is a usage error: exit 1, as docs/cli.md says, not
+		// kong's own 80.
+		kong.Exit(func(code int) {
+			if code == exitKongUsage {
+				code = 1
+			}
+			os.Exit(code)
+		}),
 	)
+	if err != nil {
+		panic(err) // the cli struct is wrong: a programming error
+	}
+	completeCommandLine(parser)
+	kctx, err := parser.Parse(os.Args[1:])
+	parser.FatalIfErrorf(err)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	kctx.BindTo(ctx, (*context.Context)(nil))
