@@ -328,11 +328,19 @@ func fortiosProxy(api FortiGateCloudAPI, opts Options) Definition {
 				return nil, err
 			}
 		}
-		resp, err := api.Proxy(ctx, fortigatecloud.ProxyRequest{Serial: in.Serial, Method: in.Method, Path: path, Query: q, Body: body})
+		// The client shapes the reply as it reads it, so that a reply of tens of MB is never held
+		// whole; a client that returns the body instead gets it shaped here.
+		resp, err := api.Proxy(ctx, fortigatecloud.ProxyRequest{Serial: in.Serial, Method: in.Method, Path: path, Query: q, Body: body,
+			Budget: opts.budget() - 512})
 		if err != nil {
 			return nil, err
 		}
-		shaped := fortios.Shape(resp.Body, opts.budget()-512, resp.Truncated)
+		var shaped fortios.Shaped
+		if resp.Shaped != nil {
+			shaped = *resp.Shaped
+		} else {
+			shaped = fortios.Shape(resp.Body, opts.budget()-512, resp.Truncated)
+		}
 		res := &ProxyResult{Serial: in.Serial, Method: in.Method, Path: path, HTTPStatus: resp.Status,
 			Response: shaped.JSON, ResponseText: shaped.Text, Truncated: shaped.Truncated, Note: shaped.Note}
 		if shaped.Redacted > 0 {

@@ -104,14 +104,22 @@ func (e *Emulator) serveFortiOSProxy(w http.ResponseWriter, r *http.Request) {
 	ds.mu.Lock()
 	var status int
 	var payload []byte
-	if tooLarge {
+	var grown *grownReply
+	switch {
+	case tooLarge:
 		status = http.StatusRequestEntityTooLarge
 		payload = mustJSON(ds.os.errorEnvelope(r.Method, ds.os.mgmtVDOM, "", "", false, &fosError{status: status}))
-	} else {
-		status, payload = ds.os.handle(call)
+	default:
+		if grown = ds.os.grownListGet(call); grown == nil {
+			status, payload = ds.os.handle(call)
+		}
 	}
 	mode := ds.dev.gzipMode()
 	ds.mu.Unlock()
+	if grown != nil {
+		grown.write(w, mode) // streamed, without the device lock (fortios_grow.go)
+		return
+	}
 
 	w.Header().Set("Content-Type", "application/json")
 	switch mode {
@@ -136,6 +144,9 @@ type fosCall struct {
 
 // handle answers one FortiOS request; the caller holds the device lock.
 func (f *fortiOS) handle(c fosCall) (int, []byte) {
+	if f.needsGrownRows(c) {
+		f.materializeGrown()
+	}
 	s := c.segs
 	if len(s) < 3 || s[0] != "api" || s[1] != "v2" || (s[2] != "monitor" && s[2] != "cmdb") {
 		return f.reply(f.errorEnvelope(c.method, f.mgmtVDOM, "", "", false, &fosError{status: 404}))
@@ -395,57 +406,98 @@ func (f *fortiOS) cmdbGet(c fosCall, spec *tableSpec, vdom, path, name, mkey str
 			"status", "success", "http_status", int64(200))
 		return f.tail(o)
 	}
-	conds, err := parseFilters(q["filter"])
-	if err != nil {
+	lq, ok := parseListQuery(q)
+	if !ok {
 		return f.errorEnvelope("GET", vdom, path, name, true, &fosError{status: 400})
-	}
-	if k, p := q.Get("key"), q.Get("pattern"); k != "" && p != "" {
-		// key/pattern: the simple filter, an exact match on one property [inf].
-		conds = append(conds, []filterCond{{attr: k, op: "==", value: p, exact: true}})
-	}
-	start, count := 0, -1
-	if v := q.Get("start"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return f.errorEnvelope("GET", vdom, path, name, true, &fosError{status: 400})
-		}
-		start = n
-	}
-	if v := q.Get("count"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return f.errorEnvelope("GET", vdom, path, name, true, &fosError{status: 400})
-		}
-		if n > 0 {
-			count = n // count <= 0 means no limit [inf]
-		}
 	}
 	var matched []object
 	for _, r := range rows {
-		if matchAll(r, conds) {
+		if matchAll(r, lq.conds) {
 			matched = append(matched, r)
 		}
 	}
-	page := matched[min(start, len(matched)):]
+	page := matched[min(lq.start, len(matched)):]
 	limited := false
-	if count >= 0 && count < len(page) {
-		page = page[:count]
+	if lq.count >= 0 && lq.count < len(page) {
+		page = page[:lq.count]
 		limited = true
 	}
 	results := make([]object, 0, len(page))
 	for _, r := range page {
 		results = append(results, project(r, format))
 	}
-	o := obj("http_method", "GET", "revision", f.revision[vdom])
-	if f.dev.versionAtLeast(7, 0) {
+	env := f.listEnv(vdom, path, name)
+	o := env.head(len(rows), len(matched), lq.start, len(page), limited)
+	o = append(o, field{"results", results})
+	return append(o, env.after()...)
+}
+
+// listQuery is what a cmdb list GET asks for besides format (§1.7): filters, start and count.
+type listQuery struct {
+	conds [][]filterCond
+	start int
+	count int // -1: no limit
+}
+
+// parseListQuery reads filter, key/pattern, start and count; ok is false for a bad value (400).
+func parseListQuery(q url.Values) (listQuery, bool) {
+	conds, err := parseFilters(q["filter"])
+	if err != nil {
+		return listQuery{}, false
+	}
+	if k, p := q.Get("key"), q.Get("pattern"); k != "" && p != "" {
+		// key/pattern: the simple filter, an exact match on one property [inf].
+		conds = append(conds, []filterCond{{attr: k, op: "==", value: p, exact: true}})
+	}
+	lq := listQuery{conds: conds, count: -1}
+	if v := q.Get("start"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return listQuery{}, false
+		}
+		lq.start = n
+	}
+	if v := q.Get("count"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return listQuery{}, false
+		}
+		if n > 0 {
+			lq.count = n // count <= 0 means no limit [inf]
+		}
+	}
+	return lq, true
+}
+
+// listEnv is what a cmdb list reply's envelope says around its results (§1.1), taken under the
+// device lock so that a streamed reply can be written without it.
+type listEnv struct {
+	revision, vdom, path, name string
+	v7                         bool   // 7.0 and later add size, limit_reached, matched_count, next_idx
+	tail                       object // serial, version, build
+}
+
+func (f *fortiOS) listEnv(vdom, path, name string) listEnv {
+	return listEnv{revision: f.revision[vdom], vdom: vdom, path: path, name: name, v7: f.dev.versionAtLeast(7, 0), tail: f.tail(nil)}
+}
+
+// head is the envelope before results: size rows in the table, matched of them match, the page
+// of pageLen rows starts at start and was cut by count (limited).
+func (e listEnv) head(size, matched, start, pageLen int, limited bool) object {
+	o := obj("http_method", "GET", "revision", e.revision)
+	if e.v7 {
 		// §1.1 (HFX, a 7.4.1 capture): next_idx is the index of the last
 		// object returned ("size":17 … "next_idx":16).
-		o = append(o, obj("size", int64(len(rows)), "limit_reached", limited, "matched_count", int64(len(matched)),
-			"next_idx", int64(start+len(page)-1))...)
+		o = append(o, obj("size", int64(size), "limit_reached", limited, "matched_count", int64(matched),
+			"next_idx", int64(start+pageLen-1))...)
 	}
-	o = append(o, obj("results", results, "vdom", vdom, "path", path, "name", name,
-		"status", "success", "http_status", int64(200))...)
-	return f.tail(o)
+	return o
+}
+
+// after is the envelope after results.
+func (e listEnv) after() object {
+	o := obj("vdom", e.vdom, "path", e.path, "name", e.name, "status", "success", "http_status", int64(200))
+	return append(o, e.tail...)
 }
 
 // parseFormat reads format=a|b|c; nil means every field.

@@ -28,6 +28,9 @@ type fortiOS struct {
 	// seeded marks the UUIDs of policies the generator created: only those
 	// have traffic history in monitor/firewall/policy.
 	seeded map[string]bool
+	// grown holds the generated entries of tables grown by GrowFortiOSTable
+	// (fortios_grow.go), by scope "/" table key.
+	grown map[string]*grownTable
 }
 
 // fosError is a FortiOS error reply (fortios-and-faz-data.md §1.6).

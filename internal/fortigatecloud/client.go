@@ -3,18 +3,21 @@
 package fortigatecloud
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/forticloud-mcp/forticloud-mcp/auth"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/fortios"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/upstream"
 )
 
@@ -160,13 +163,21 @@ type ProxyRequest struct {
 	Path   string
 	Query  url.Values
 	Body   []byte
+	// Budget, when positive, has the reply shaped for a model while it is read
+	// (fortios.ShapeStream, to at most Budget bytes): ProxyResponse.Shaped holds the result and
+	// Body stays nil. No more of a large reply is read than the result needs, so a reply of
+	// tens of MB costs about the budget in memory.
+	Budget int
 }
 
 // ProxyResponse is FortiOS's reply, decompressed.
 type ProxyResponse struct {
 	Status int
 	Body   []byte
-	// Truncated is true when the reply was longer than the read limit and Body holds its start.
+	// Shaped is the reply shaped to ProxyRequest.Budget, when one was given.
+	Shaped *fortios.Shaped
+	// Truncated is true when Body (or Shaped) holds only the start of the reply: it was longer
+	// than the read limit, or reading stopped once the shaped result was full.
 	Truncated bool
 	// FortiOS is true when the body is a FortiOS REST envelope (as opposed to FortiGate Cloud's
 	// own error body, e.g. a tunnel that is down).
@@ -181,8 +192,12 @@ func (c *Client) Proxy(ctx context.Context, pr ProxyRequest) (*ProxyResponse, er
 		raw += "?" + pr.Query.Encode()
 	}
 	// Only a GET is sent again after a failure: any other FortiOS call may have changed the device.
-	rep, err := c.guard.Exchange(ctx, c.http, upstream.Call{Service: ServiceName, Op: op, Method: pr.Method, URL: raw, Body: pr.Body,
-		Limit: c.maxReply, Idempotent: pr.Method == http.MethodGet, AllowTruncated: true, Relayed: true})
+	call := upstream.Call{Service: ServiceName, Op: op, Method: pr.Method, URL: raw, Body: pr.Body,
+		Limit: c.maxReply, Idempotent: pr.Method == http.MethodGet, AllowTruncated: true, Relayed: true}
+	if pr.Budget > 0 {
+		return c.proxyShaped(ctx, op, call, pr.Budget)
+	}
+	rep, err := c.guard.Exchange(ctx, c.http, call)
 	if err != nil {
 		return nil, transportError(op, err)
 	}
@@ -190,6 +205,40 @@ func (c *Client) Proxy(ctx context.Context, pr ProxyRequest) (*ProxyResponse, er
 	out := &ProxyResponse{Status: rep.Status, Body: data, Truncated: truncated, FortiOS: looksLikeFortiOS(data)}
 	if rep.Status >= 400 && !out.FortiOS {
 		return nil, statusError(op, rep, data)
+	}
+	return out, nil
+}
+
+// maxErrorReply bounds an error reply that is not FortiOS's, read whole for statusError.
+const maxErrorReply = 64 << 10
+
+// proxyShaped is Proxy with the reply shaped as it is read (forticloud-api.md §3.3: FortiOS's
+// reply passed through, gzipped or not, with or without Content-Encoding; the guard's
+// DecodedBody gunzips either way). FortiGate Cloud's own error replies (a tunnel that is down,
+// a device it does not know) are read whole, bounded, for the same typed errors as Proxy's.
+func (c *Client) proxyShaped(ctx context.Context, op string, call upstream.Call, budget int) (*ProxyResponse, error) {
+	var out *ProxyResponse
+	err := c.guard.ExchangeStream(ctx, c.http, call, func(s *upstream.Stream) error {
+		out = nil // a retry runs this again on a new reply: nothing carries over
+		br := bufio.NewReaderSize(s.Body, 4096)
+		head, _ := br.Peek(4096) // a read failure shows again on the next read
+		fos := looksLikeFortiOS(head)
+		if s.Status >= 400 && !fos {
+			body, err := io.ReadAll(io.LimitReader(br, maxErrorReply))
+			if err != nil {
+				return err
+			}
+			return statusError(op, &upstream.Reply{Status: s.Status, Header: s.Header, Body: body}, body)
+		}
+		shaped, err := fortios.ShapeStream(br, budget)
+		if err != nil {
+			return fmt.Errorf("shaping the FortiOS reply: %w", err)
+		}
+		out = &ProxyResponse{Status: s.Status, Shaped: &shaped, Truncated: shaped.Truncated, FortiOS: fos}
+		return nil
+	})
+	if err != nil {
+		return nil, transportError(op, err)
 	}
 	return out, nil
 }

@@ -203,82 +203,100 @@ func isENCPair(a []any) bool {
 // redacted, the kept value is the redaction marker. A key that is itself an ENC value is
 // replaced by the marker, and so is its value.
 func Clean(v any) (any, int) {
-	n := 0
-	kinds := map[string]keyKind{} // rows repeat their keys
-	kind := func(k string) keyKind {
-		c, ok := kinds[k]
-		if !ok {
-			c = classifyKey(k)
-			kinds[k] = c
-		}
-		return c
+	c := newCleaner()
+	out := c.walk(v)
+	return out, c.n
+}
+
+// cleaner is Clean's state: how many values it redacted, and the kinds of the keys it judged
+// (rows repeat their keys, and a streamed reply is cleaned one row at a time).
+type cleaner struct {
+	n     int
+	kinds map[string]keyKind
+}
+
+func newCleaner() *cleaner { return &cleaner{kinds: map[string]keyKind{}} }
+
+func (c *cleaner) kind(k string) keyKind {
+	kd, ok := c.kinds[k]
+	if !ok {
+		kd = classifyKey(k)
+		c.kinds[k] = kd
 	}
-	var walk func(v any) any
-	walk = func(v any) any {
-		switch t := v.(type) {
-		case map[string]any:
-			type member struct{ raw, key string }
-			members := make([]member, 0, len(t))
-			collide := false
-			for k := range t {
-				key := sanitize.String(k) // keyed results use device-supplied names as keys
-				collide = collide || key != k
-				members = append(members, member{k, key})
-			}
-			if collide { // distinct clean keys cannot collide; otherwise the order decides
-				sort.Slice(members, func(i, j int) bool {
-					ci, cj := members[i].raw == members[i].key, members[j].raw == members[j].key
-					if ci != cj {
-						return ci
-					}
-					return members[i].raw < members[j].raw
-				})
-			}
-			out := make(map[string]any, len(t))
-			for _, m := range members {
-				key, val := m.key, t[m.raw]
-				secret := false
-				if strings.HasPrefix(key, "ENC ") {
-					key, secret = Redacted, true
-				} else if val != nil && val != "" {
-					switch kind(key) {
-					case secretKey:
-						secret = true
-					case encKey:
-						secret = isENC(val)
-					}
-				}
-				if secret {
-					n++
-					out[key] = Redacted // a secret wins over a member it collides with
-					continue
-				}
-				if _, dup := out[key]; dup {
-					continue
-				}
-				out[key] = walk(val)
-			}
-			return out
-		case []any:
-			if isENCPair(t) {
-				n++
-				return Redacted
-			}
-			for i := range t {
-				t[i] = walk(t[i])
-			}
-			return t
-		case string:
-			s := sanitize.String(t)
-			if strings.HasPrefix(s, "ENC ") {
-				n++
-				return Redacted
-			}
-			return s
-		}
-		return v
+	return kd
+}
+
+// judge returns the key a member is shown under and whether its value is a secret: a key that
+// is itself an ENC value is shown as the marker, and so is its value.
+func (c *cleaner) judge(raw string, val any) (key string, secret bool) {
+	key = sanitize.String(raw) // keyed results use device-supplied names as keys
+	if strings.HasPrefix(key, "ENC ") {
+		return Redacted, true
 	}
-	return walk(v), n
+	if val != nil && val != "" {
+		switch c.kind(key) {
+		case secretKey:
+			return key, true
+		case encKey:
+			return key, isENC(val)
+		}
+	}
+	return key, false
+}
+
+func (c *cleaner) walk(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		type member struct{ raw, key string }
+		members := make([]member, 0, len(t))
+		collide := false
+		for k := range t {
+			key := sanitize.String(k)
+			collide = collide || key != k
+			members = append(members, member{k, key})
+		}
+		if collide { // distinct clean keys cannot collide; otherwise the order decides
+			sort.Slice(members, func(i, j int) bool {
+				ci, cj := members[i].raw == members[i].key, members[j].raw == members[j].key
+				if ci != cj {
+					return ci
+				}
+				return members[i].raw < members[j].raw
+			})
+		}
+		out := make(map[string]any, len(t))
+		for _, m := range members {
+			val := t[m.raw]
+			key, secret := c.judge(m.raw, val)
+			if secret {
+				c.n++
+				out[key] = Redacted // a secret wins over a member it collides with
+				continue
+			}
+			if _, dup := out[key]; dup {
+				continue
+			}
+			out[key] = c.walk(val)
+		}
+		return out
+	case []any:
+		if isENCPair(t) {
+			c.n++
+			return Redacted
+		}
+		for i := range t {
+			t[i] = c.walk(t[i])
+		}
+		return t
+	case string:
+		s := sanitize.String(t)
+		if strings.HasPrefix(s, "ENC ") {
+			c.n++
+			return Redacted
+		}
+		return s
+	}
+	return v
 }
 
 // Shaped is a FortiOS reply made fit for a model: secrets redacted, cut to a byte budget.
@@ -307,6 +325,11 @@ func Shape(body []byte, budget int, incomplete bool) Shaped {
 	if incomplete || len(bytes.TrimSpace(body)) == 0 || dec.Decode(&v) != nil || len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return textShape(body, budget, incomplete) // not one JSON value (trailing data is shown, not dropped)
 	}
+	return shapeValue(v, budget)
+}
+
+// shapeValue is Shape for a decoded reply.
+func shapeValue(v any, budget int) Shaped {
 	v, redacted := Clean(v)
 	full, _ := json.Marshal(v)
 	if len(full) <= budget {
