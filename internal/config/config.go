@@ -45,9 +45,10 @@ var FortiGateCloudRegions = map[string]string{
 
 // Credentials is the IAM API user shared by every service unless a service overrides it.
 type Credentials struct {
-	Username string `name:"api-username" env:"FORTICLOUD_API_USERNAME" help:"FortiCloud IAM API user (the apiId from \"Download Credentials\")." group:"FortiCloud"`
-	Password Secret `name:"api-password" env:"FORTICLOUD_API_PASSWORD" help:"FortiCloud IAM API user's password." group:"FortiCloud"`
-	AuthURL  string `name:"auth-url" env:"FORTICLOUD_AUTH_URL" default:"https://customerapiauth.fortinet.com" help:"FortiCloud IAM base URL; tokens come from <base>/api/v1/oauth/token/." group:"FortiCloud"`
+	CredentialsFile string `name:"credentials-file" env:"FORTICLOUD_CREDENTIALS_FILE" placeholder:"PATH" help:"The unpacked file of IAM's \"Download Credentials\" (apiId:, password:, clientId lines, or CSV): sets --api-username and --api-password where they are not given." group:"FortiCloud"`
+	Username        string `name:"api-username" env:"FORTICLOUD_API_USERNAME" help:"FortiCloud IAM API user (the apiId from \"Download Credentials\"); wins over --credentials-file." group:"FortiCloud"`
+	Password        Secret `name:"api-password" env:"FORTICLOUD_API_PASSWORD" help:"FortiCloud IAM API user's password; wins over --credentials-file. Or FORTICLOUD_API_PASSWORD_FILE naming a file that holds it." group:"FortiCloud"`
+	AuthURL         string `name:"auth-url" env:"FORTICLOUD_AUTH_URL" default:"https://customerapiauth.fortinet.com" help:"FortiCloud IAM base URL; tokens come from <base>/api/v1/oauth/token/." group:"FortiCloud"`
 }
 
 // FortiGateCloudConfig configures FortiGate Cloud.
@@ -55,27 +56,27 @@ type FortiGateCloudConfig struct {
 	Region   string `name:"fortigatecloud-region" env:"FORTIGATECLOUD_REGION" default:"global" enum:"global,us,eu,jp" help:"FortiGate Cloud region (global, us, eu, jp)." group:"FortiGate Cloud"`
 	URL      string `name:"fortigatecloud-url" env:"FORTIGATECLOUD_URL" help:"FortiGate Cloud base URL; overrides the region." group:"FortiGate Cloud"`
 	Username string `name:"fortigatecloud-api-username" env:"FORTIGATECLOUD_API_USERNAME" help:"IAM API user for FortiGate Cloud only." group:"FortiGate Cloud"`
-	Password Secret `name:"fortigatecloud-api-password" env:"FORTIGATECLOUD_API_PASSWORD" help:"Password of --fortigatecloud-api-username." group:"FortiGate Cloud"`
+	Password Secret `name:"fortigatecloud-api-password" env:"FORTIGATECLOUD_API_PASSWORD" help:"Password of --fortigatecloud-api-username. Or FORTIGATECLOUD_API_PASSWORD_FILE naming a file that holds it." group:"FortiGate Cloud"`
 	// Legacy account login (forticloud-api.md §3.1, "legacy scheme" [doc]: POST
 	// https://www.forticloud.com/forticloudapi/v1/auth, a different host from the API's).
 	LegacyAuthURL   string `name:"fortigatecloud-legacy-auth-url" env:"FORTIGATECLOUD_LEGACY_AUTH_URL" default:"https://www.forticloud.com" help:"Base URL of FortiGate Cloud's legacy account login (<base>/forticloudapi/v1/auth)." group:"FortiGate Cloud"`
 	AccountID       string `name:"fortigatecloud-account-id" env:"FORTIGATECLOUD_ACCOUNT_ID" help:"FortiGate Cloud account id, for the legacy account login." group:"FortiGate Cloud"`
 	AccountUser     string `name:"fortigatecloud-username" env:"FORTIGATECLOUD_USERNAME" help:"FortiGate Cloud account user name, for the legacy account login." group:"FortiGate Cloud"`
-	AccountPassword Secret `name:"fortigatecloud-password" env:"FORTIGATECLOUD_PASSWORD" help:"FortiGate Cloud account password, for the legacy account login." group:"FortiGate Cloud"`
+	AccountPassword Secret `name:"fortigatecloud-password" env:"FORTIGATECLOUD_PASSWORD" help:"FortiGate Cloud account password, for the legacy account login. Or FORTIGATECLOUD_PASSWORD_FILE naming a file that holds it." group:"FortiGate Cloud"`
 }
 
 // FlexConfig configures FortiFlex.
 type FlexConfig struct {
 	URL      string `name:"fortiflex-url" env:"FORTIFLEX_URL" default:"https://support.fortinet.com" help:"FortiFlex base URL; calls <base>/ES/api/fortiflex/v2/..." group:"FortiFlex"`
 	Username string `name:"fortiflex-api-username" env:"FORTIFLEX_API_USERNAME" help:"IAM API user for FortiFlex only." group:"FortiFlex"`
-	Password Secret `name:"fortiflex-api-password" env:"FORTIFLEX_API_PASSWORD" help:"Password of --fortiflex-api-username." group:"FortiFlex"`
+	Password Secret `name:"fortiflex-api-password" env:"FORTIFLEX_API_PASSWORD" help:"Password of --fortiflex-api-username. Or FORTIFLEX_API_PASSWORD_FILE naming a file that holds it." group:"FortiFlex"`
 }
 
 // AnalyzerConfig configures FortiAnalyzer Cloud.
 type AnalyzerConfig struct {
 	URL      string `name:"fortianalyzer-url" env:"FORTIANALYZER_URL" help:"FortiAnalyzer Cloud instance URL (https://<account>.<region>.fortianalyzer.forticloud.com); FAZ tools are off without it." group:"FortiAnalyzer Cloud"`
 	Username string `name:"fortianalyzer-api-username" env:"FORTIANALYZER_API_USERNAME" help:"IAM API user for FortiAnalyzer Cloud only." group:"FortiAnalyzer Cloud"`
-	Password Secret `name:"fortianalyzer-api-password" env:"FORTIANALYZER_API_PASSWORD" help:"Password of --fortianalyzer-api-username." group:"FortiAnalyzer Cloud"`
+	Password Secret `name:"fortianalyzer-api-password" env:"FORTIANALYZER_API_PASSWORD" help:"Password of --fortianalyzer-api-username. Or FORTIANALYZER_API_PASSWORD_FILE naming a file that holds it." group:"FortiAnalyzer Cloud"`
 	// MaxSessions bounds the JSON-RPC sessions the server holds; the API user's login-max (20 by
 	// default) is shared with every other client of that user.
 	SearchTimeout time.Duration `name:"fortianalyzer-search-timeout" env:"FORTIANALYZER_SEARCH_TIMEOUT" default:"2m" help:"Longest a faz_log_search may run before it is cancelled upstream." group:"FortiAnalyzer Cloud"`
@@ -86,7 +87,7 @@ type AnalyzerConfig struct {
 type SOCaaSConfig struct {
 	URL      string `name:"socaas-url" env:"SOCAAS_URL" default:"https://socaas.mss.fortinet.com" help:"SOCaaS base URL; calls <base>/socaasAPI/v1/..." group:"SOCaaS"`
 	Username string `name:"socaas-api-username" env:"SOCAAS_API_USERNAME" help:"IAM API user for SOCaaS only." group:"SOCaaS"`
-	Password Secret `name:"socaas-api-password" env:"SOCAAS_API_PASSWORD" help:"Password of --socaas-api-username." group:"SOCaaS"`
+	Password Secret `name:"socaas-api-password" env:"SOCAAS_API_PASSWORD" help:"Password of --socaas-api-username. Or SOCAAS_API_PASSWORD_FILE naming a file that holds it." group:"SOCaaS"`
 }
 
 // Config is everything the server needs to talk to FortiCloud.
@@ -100,7 +101,7 @@ type Config struct {
 	Approval         string        `name:"approval" env:"FORTICLOUD_MCP_APPROVAL" default:"required" enum:"required,none" help:"required: a person approves every write; none: writes run unapproved (only where changes are approved elsewhere)." group:"Tools"`
 	ApprovalTTL      time.Duration `name:"approval-ttl" env:"FORTICLOUD_MCP_APPROVAL_TTL" default:"10m" help:"How long a write waits for a person's decision before it expires." group:"Approvals"`
 	ApprovalsListen  string        `name:"approvals-listen" env:"FORTICLOUD_MCP_APPROVALS_LISTEN" default:"127.0.0.1:0" help:"In stdio mode, where the approvals console listens (loopback; port 0 picks one; off disables it). Over HTTP it is served at /approvals/." group:"Approvals"`
-	ApprovalsToken   Secret        `name:"approvals-token" env:"FORTICLOUD_MCP_APPROVALS_TOKEN" help:"Token a person signs in to the approvals console with; default: generated once into <state dir>/console-token." group:"Approvals"`
+	ApprovalsToken   Secret        `name:"approvals-token" env:"FORTICLOUD_MCP_APPROVALS_TOKEN" help:"Token a person signs in to the approvals console with; default: generated once into <state dir>/console-token. Or FORTICLOUD_MCP_APPROVALS_TOKEN_FILE naming a file that holds it." group:"Approvals"`
 	StateDir         string        `name:"state-dir" env:"FORTICLOUD_MCP_STATE_DIR" help:"Directory for durable state (audit trail, idempotency keys, console token); default $XDG_STATE_HOME/forticloud-mcp or ~/.local/state/forticloud-mcp." group:"Tools"`
 	ReadOnly         bool          `name:"read-only" env:"FORTICLOUD_MCP_READ_ONLY" help:"Refuse every write (non-GET FortiOS calls, FortiFlex creation, ...)." group:"Tools"`
 	Toolsets         []string      `name:"toolsets" env:"FORTICLOUD_MCP_TOOLSETS" sep:"," default:"all" help:"Services whose tools to enable: all, or a comma list of fortigatecloud, fortiflex, fortianalyzer, socaas." group:"Tools"`
@@ -110,6 +111,12 @@ type Config struct {
 	BreakerCooldown  time.Duration `name:"breaker-cooldown" env:"FORTICLOUD_MCP_BREAKER_COOLDOWN" default:"30s" help:"How long calls to a failing service fail fast before one is tried again." group:"Tools"`
 	MaxResultBytes   int           `name:"max-result-bytes" env:"FORTICLOUD_MCP_MAX_RESULT_BYTES" default:"65536" help:"Cap on the size of one upstream reply returned to the model (bytes)." group:"Tools"`
 	AllowInsecureURL bool          `name:"allow-insecure-upstream" hidden:"" help:"Accept http:// upstream URLs on non-loopback hosts (testing only)." group:"Tools"`
+
+	// FromCredentialsFile is what --credentials-file held (its password aside), set once the
+	// file is loaded (LoadCredentialsFile); nil without one.
+	FromCredentialsFile *CredentialsFileInfo `kong:"-" json:"-"`
+
+	fileEnvErr error // from BeforeReset's ResolveFileEnv, returned by Validate
 }
 
 // Problem is one start-up configuration error.
@@ -121,7 +128,13 @@ type Problem struct {
 func (p Problem) Error() string { return p.Variable + ": " + p.Message }
 
 // Validate checks the configuration and returns every problem found, joined.
+//
+// It first reports a failed *_FILE variable and loads --credentials-file (see loadSources), so
+// that the checks see the credentials from every source.
 func (c *Config) Validate() error {
+	if err := c.loadSources(); err != nil {
+		return err
+	}
 	var errs []error
 	add := func(v, format string, a ...any) { errs = append(errs, Problem{v, fmt.Sprintf(format, a...)}) }
 
