@@ -182,6 +182,9 @@ func renderToolsText(w io.Writer, docs []toolDoc) error {
 			req := "optional"
 			if a.Required {
 				req = "required"
+				if parent, _, nested := strings.Cut(a.Name, "."); nested {
+					req = "required in " + parent
+				}
 			}
 			parts := append([]string{a.Type, req}, a.Constraints...)
 			fmt.Fprintf(&b, "      %s (%s)\n", a.Name, strings.Join(parts, "; "))
@@ -255,6 +258,9 @@ func renderToolsMarkdown(w io.Writer, docs []toolDoc) error {
 				req := "no"
 				if a.Required {
 					req = "yes"
+					if parent, _, nested := strings.Cut(a.Name, "."); nested {
+						req = "yes, in `" + parent + "`"
+					}
 				}
 				var cs []string
 				for _, c := range a.Constraints {
