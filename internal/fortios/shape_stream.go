@@ -22,8 +22,10 @@ import (
 // and then its list, item by item, each redacted as Clean redacts, while the result fits the
 // budget. At the first item that does not fit, reading stops: the note says how many items were
 // kept (and of how many, when the envelope gave matched_count before the list), and the
-// envelope's fields after the list are not read. A reply that turns out not to be JSON, or that
-// cannot be cut as JSON, is shown as Shape shows it: its start as text, secrets redacted.
+// envelope's fields after the list are not read. A reply that turns out not to be JSON is shown
+// as Shape shows it: its start as text, secrets redacted. Valid JSON that cannot be cut as an
+// envelope (no list before the read limit, or fields leaving the list no room) shows the fields
+// read, cleaned, never raw text.
 //
 // err is r's own failure (a reset, corrupt gzip), not a malformed reply: the caller decides
 // whether to try again.
@@ -59,6 +61,8 @@ type partialErr struct {
 func (e *partialErr) Error() string { return e.err.Error() }
 func (e *partialErr) Unwrap() error { return e.err }
 
+// shapeStream is ShapeStream with the whole limit given: tests lower it to send small replies
+// through the streamed decode.
 func shapeStream(r io.Reader, budget, whole int) (Shaped, error) {
 	src := &sourceReader{r: r}
 	head, err := io.ReadAll(io.LimitReader(src, int64(whole)+1))

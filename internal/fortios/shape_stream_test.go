@@ -104,6 +104,10 @@ func TestShapeStream(t *testing.T) {
 		{name: "not JSON: Shape's text", body: text, budget: 4096, sameAsShape: true, truncated: true},
 		{name: "malformed early: Shape's text", body: malformedEarly, budget: 4096, sameAsShape: true, truncated: true},
 		{name: "malformed past what is read: cut as JSON", body: append(bytes.Clone(huge), '}'), budget: 4096, wantJSON: true, truncated: true},
+		{name: "a field too large before the list is cut", body: []byte(`{"http_method":"GET","cli_error":"` + strings.Repeat("x", 300<<10) + `",` + string(huge[1:])),
+			budget: 64 << 10, wantJSON: true, truncated: true, note: []string{"replaced the value of 1 other field", "kept the first"}},
+		{name: "no list within the read limit: the fields read", body: []byte(`{"http_method":"GET","password":"hunter2","comment":"` + strings.Repeat("x", 2<<20) + `",` + string(huge[1:])),
+			budget: 4096, wantJSON: true, truncated: true, note: []string{"showing the fields read"}, maxRead: 256 << 10},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
