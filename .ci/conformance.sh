@@ -105,14 +105,10 @@ const readJSON = (f) => { try { return JSON.parse(readFileSync(f, "utf8")); } ca
 // the server does not offer, and the server must say so correctly.
 const unsupported = /MCP error -32601: (logging|completions|resources) not supported/; // capability not declared
 const fixture = /MCP error -32602: (tool|prompt) '(test_[a-z0-9_]+|json_schema_2020_12_tool)' not found/; // the suite's test server's names
-// Known bug (docs/conformance.md, "Findings"): two output schemas use a bare `true` as a property
-// schema, which the TypeScript SDK's tools/list result schema rejects. When it is fixed,
-// tools-list passes and this table must say so (a stale entry fails, like the suite's baseline).
-const toolsListBug = /"outputSchema",\s*"properties",\s*"(result|data)"[\s\S]*Invalid input/;
 const expected = {
   "server-initialize": { pass: true },
   "ping": { pass: true },
-  "tools-list": { knownBug: toolsListBug },
+  "tools-list": { pass: true },
   "prompts-list": { pass: true },
   "server-sse-multiple-streams": { pass: true },
   "dns-rebinding-protection": { pass: true },
@@ -141,9 +137,7 @@ const expected = {
   "prompts-get-with-args": { because: fixture },
   "prompts-get-embedded-resource": { because: fixture },
   "prompts-get-with-image": { because: fixture },
-  // Looks for the fixture tool json_schema_2020_12_tool in tools/list, which the known bug breaks first.
-  "json-schema-2020-12": { because: new RegExp(`${fixture.source}|${toolsListBug.source}`),
-    note: "looks for the fixture tool json_schema_2020_12_tool (today it stops earlier, at the tools-list bug)" },
+  "json-schema-2020-12": { because: fixture, note: "looks for the fixture tool json_schema_2020_12_tool in tools/list" },
 };
 
 function results(dir) {
@@ -217,7 +211,7 @@ const checks = {
   },
   // tools/list --strict exits 6 when a schema is not portable; the known ones are the bug above.
   toolsList(p, label) {
-    const known = ["approval_status outputSchema.properties.result", "faz_jsonrpc outputSchema.properties.data"];
+    const known = []; // schema portability errors accepted for now: none
     const found = [...err(p).matchAll(/^Error: tool "([^"]+)"\s*\n\s*Path: (\S+)/gm)].map((m) => `${m[1]} ${m[2]}`);
     const code = rc(p);
     if (code !== 0 && code !== 6) fail(`${label} tools/list: exit ${code}: ${err(p).slice(0, 500)}`);

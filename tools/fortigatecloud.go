@@ -35,22 +35,22 @@ func FortiGateCloudTools(api FortiGateCloudAPI, opts Options) []Definition {
 
 // ListDevicesArgs are list_devices' arguments.
 type ListDevicesArgs struct {
-	Limit       int      `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=50" jsonschema_description:"Most devices to return (1-1000; default 50)."`
-	Offset      int      `json:"offset,omitempty" jsonschema:"minimum=0,default=0" jsonschema_description:"Devices to skip (use next_offset from the previous page)."`
-	Fields      []string `json:"fields,omitempty" jsonschema:"uniqueItems=true,enum=sn,enum=name,enum=model,enum=firmwareVersion,enum=tunnelAlive,enum=management,enum=initialized,enum=ip,enum=timeZone,enum=contractEndTime,enum=subAccountOid,enum=latitude,enum=longitude,enum=trial" jsonschema_description:"Device fields to return (default all); sn is always included."`
-	Model       string   `json:"model,omitempty" jsonschema:"maxLength=64" jsonschema_description:"Only devices whose model contains this text (case-insensitive), e.g. 60F."`
-	Firmware    string   `json:"firmware,omitempty" jsonschema:"maxLength=32,pattern=^v?[0-9]+(\\.[0-9]+){0\\,2}$" jsonschema_description:"Only devices whose firmware version starts with this, e.g. 7.4 or 7.4.3."`
-	Name        string   `json:"name,omitempty" jsonschema:"maxLength=128" jsonschema_description:"Only devices whose name contains this text (case-insensitive)."`
-	TunnelAlive *bool    `json:"tunnel_alive,omitempty" jsonschema_description:"Only devices whose management tunnel is up (true) or down (false)."`
+	Limit       int      `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=50"`
+	Offset      int      `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"next_offset of the previous page."`
+	Fields      []string `json:"fields,omitempty" jsonschema:"uniqueItems=true,enum=sn,enum=name,enum=model,enum=firmwareVersion,enum=tunnelAlive,enum=management,enum=initialized,enum=ip,enum=timeZone,enum=contractEndTime,enum=subAccountOid,enum=latitude,enum=longitude,enum=trial" jsonschema_description:"Fields to return (default all; sn always)."`
+	Model       string   `json:"model,omitempty" jsonschema:"maxLength=64" jsonschema_description:"Model contains this (any case), e.g. 60F."`
+	Firmware    string   `json:"firmware,omitempty" jsonschema:"maxLength=32,pattern=^v?[0-9]+(\\.[0-9]+){0\\,2}$" jsonschema_description:"Firmware starts with this, e.g. 7.4."`
+	Name        string   `json:"name,omitempty" jsonschema:"maxLength=128" jsonschema_description:"Name contains this (any case)."`
+	TunnelAlive *bool    `json:"tunnel_alive,omitempty" jsonschema_description:"Management tunnel up (true) or down (false)."`
 }
 
 // DeviceList is list_devices' result.
 type DeviceList struct {
-	Devices    []map[string]any `json:"devices" jsonschema_description:"Devices with FortiGate Cloud's field names."`
-	Total      int              `json:"total" jsonschema_description:"Devices matching the filters in the whole fleet."`
-	Returned   int              `json:"returned"`
-	Truncated  bool             `json:"truncated" jsonschema_description:"More devices match than were returned."`
-	NextOffset *int             `json:"next_offset,omitempty" jsonschema_description:"offset for the next page, when truncated."`
+	Devices    Page[map[string]any] `json:"devices"`
+	Total      int                  `json:"total" jsonschema_description:"Devices matching the filters."`
+	Returned   int                  `json:"returned"`
+	Truncated  bool                 `json:"truncated"`
+	NextOffset *int                 `json:"next_offset,omitempty"`
 }
 
 // Summary implements Summarizer.
@@ -73,9 +73,8 @@ func listDevices(api FortiGateCloudAPI, opts Options) Definition {
 		Name:    "list_devices",
 		Title:   "List FortiGate Cloud devices",
 		Toolset: config.FortiGateCloud,
-		Description: "List the FortiGate devices in the FortiGate Cloud account: serial (sn), name, model, firmware, " +
-			"management tunnel state, IP. Filter by model, firmware, name or tunnel_alive; page with limit/offset; " +
-			"choose fields to keep the answer small.",
+		Description: "List the account's FortiGates: serial (sn), name, model, firmware, tunnel state, IP. " +
+			"Filter, page, and pick fields to keep the answer small.",
 		Hints: Hints{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: true},
 	}, func(ctx context.Context, in ListDevicesArgs) (*DeviceList, error) {
 		if in.Limit == 0 {
@@ -185,11 +184,11 @@ func shapeDevices(devs []map[string]any, total int, in ListDevicesArgs, opts Opt
 	}
 	out := &DeviceList{Total: total}
 	var end int
-	out.Devices, end = fitList(shaped, opts.budget(), in.Offset)
+	out.Devices, end = fitPage(shaped, opts.budget(), in.Offset)
 	if end < in.Offset+len(shaped) {
 		next = end
 	}
-	out.Returned = len(out.Devices)
+	out.Returned = out.Devices.Len()
 	if next >= 0 {
 		out.NextOffset, out.Truncated = &next, true
 	}
@@ -198,12 +197,12 @@ func shapeDevices(devs []map[string]any, total int, in ListDevicesArgs, opts Opt
 
 // FortiOSProxyArgs are fortios_proxy's arguments.
 type FortiOSProxyArgs struct {
-	Serial string                `json:"serial" jsonschema:"required,pattern=^[A-Za-z0-9]{1\\,40}$" jsonschema_description:"Serial number of the FortiGate (sn from list_devices)."`
-	Path   string                `json:"path" jsonschema:"required,minLength=9,maxLength=1024" jsonschema_description:"FortiOS REST path under /api/v2/, e.g. /api/v2/monitor/system/status or /api/v2/cmdb/firewall/address. No query string: use query."`
-	Method string                `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=DELETE,default=GET" jsonschema_description:"HTTP method; anything but GET changes the device and is a write."`
-	Query  map[string]QueryValue `json:"query,omitempty" jsonschema_extras:"maxProperties=32" jsonschema_description:"FortiOS query parameters, e.g. {\"filter\":[\"action==accept\",\"srcintf==port1\"], \"format\":\"name|subnet\", \"count\":\"20\"}; a list repeats the parameter (several filters AND)."`
+	Serial string                `json:"serial" jsonschema:"required,pattern=^[A-Za-z0-9]{1\\,40}$" jsonschema_description:"sn from list_devices."`
+	Path   string                `json:"path" jsonschema:"required,minLength=9,maxLength=1024" jsonschema_description:"Path under /api/v2/, without query string."`
+	Method string                `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=DELETE,default=GET" jsonschema_description:"Anything but GET is a write."`
+	Query  map[string]QueryValue `json:"query,omitempty" jsonschema_extras:"maxProperties=32" jsonschema_description:"e.g. {\"filter\":[\"action==accept\",\"srcintf==port1\"],\"format\":\"name|subnet\",\"count\":\"20\"}; a list repeats the parameter (filters AND)."`
 	Body   map[string]any        `json:"body,omitempty" jsonschema_description:"JSON body for POST or PUT."`
-	VDOM   string                `json:"vdom,omitempty" jsonschema:"maxLength=256" jsonschema_description:"VDOM to address (a name, a comma list, or *); default: the management VDOM."`
+	VDOM   string                `json:"vdom,omitempty" jsonschema:"maxLength=256" jsonschema_description:"A name, a comma list, or *; default: the management VDOM."`
 }
 
 // QueryValue is one query parameter: a string, or a list of strings to repeat the parameter.
@@ -241,10 +240,10 @@ type ProxyResult struct {
 	Method       string          `json:"method"`
 	Path         string          `json:"path"`
 	HTTPStatus   int             `json:"http_status"`
-	Response     json.RawMessage `json:"response,omitempty" jsonschema_description:"FortiOS's JSON reply (secrets redacted)."`
-	ResponseText string          `json:"response_text,omitempty" jsonschema_description:"The start of a reply that is not JSON or too large to cut as JSON."`
+	Response     json.RawMessage `json:"response,omitempty" jsonschema_description:"FortiOS's JSON reply, secrets redacted."`
+	ResponseText string          `json:"response_text,omitempty" jsonschema_description:"A reply that is not JSON, cut."`
 	Truncated    bool            `json:"truncated"`
-	Note         string          `json:"note,omitempty" jsonschema_description:"What was cut or redacted."`
+	Note         string          `json:"note,omitempty"`
 }
 
 // Summary implements Summarizer.
@@ -262,11 +261,9 @@ func fortiosProxy(api FortiGateCloudAPI, opts Options) Definition {
 		Title:   "FortiOS REST call on a FortiGate",
 		Toolset: config.FortiGateCloud,
 		Mixed:   true,
-		Description: "Call the FortiOS REST API of one FortiGate through FortiGate Cloud: GET monitor endpoints " +
-			"(/api/v2/monitor/system/status, .../system/resource/usage, .../license/status, .../vpn/ipsec) and cmdb " +
-			"tables (/api/v2/cmdb/firewall/policy, .../firewall/address). The device's management tunnel must be up. " +
-			"POST, PUT and DELETE change the device and are refused unless a person approves them. Secrets are redacted; " +
-			"large replies are cut.",
+		Description: "Call one FortiGate's FortiOS REST API through FortiGate Cloud (its tunnel must be up): GET " +
+			"monitor endpoints (/api/v2/monitor/system/status, .../vpn/ipsec) and cmdb tables (/api/v2/cmdb/firewall/policy). " +
+			"POST, PUT and DELETE change the device: they need a person's approval. Secrets are redacted, large replies cut.",
 		Hints: Hints{ReadOnly: false, Destructive: true, Idempotent: false, OpenWorld: true},
 	}, func(ctx context.Context, in FortiOSProxyArgs) (*ProxyResult, error) {
 		if in.Method == "" {

@@ -32,9 +32,11 @@ var reflector = &jsonschema.Reflector{
 	Anonymous:                  true,
 	Mapper: func(t reflect.Type) *jsonschema.Schema {
 		// interface{} and json.RawMessage become {} (any JSON value) rather than the bare `true`
-		// invopop emits, which some clients reject.
+		// invopop emits for an empty schema: MCP's schema.ts wants every property schema to be an
+		// object, and the TypeScript SDK's listTools() rejects the whole list otherwise. The
+		// empty, non-nil Extras keeps invopop from collapsing the schema to `true`.
 		if t.Kind() == reflect.Interface || t == reflect.TypeFor[json.RawMessage]() {
-			return &jsonschema.Schema{}
+			return &jsonschema.Schema{Extras: map[string]any{}}
 		}
 		// A FortiFlex date is a struct in Go but an RFC 3339 string on the wire (its MarshalJSON).
 		if t == reflect.TypeFor[fortiflex.Time]() {

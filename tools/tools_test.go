@@ -173,7 +173,7 @@ func TestListDevicesFiltersAndPages(t *testing.T) {
 	if out.Total != 300 || out.Returned != 10 || !out.Truncated || out.NextOffset == nil || *out.NextOffset != 10 {
 		t.Fatalf("got %+v", out)
 	}
-	for _, d := range out.Devices {
+	for _, d := range out.Devices.Items {
 		if len(d) != 2 || d["sn"] == nil || d["name"] == nil {
 			t.Fatalf("fields not applied: %v", d)
 		}
@@ -370,5 +370,37 @@ func TestProxyApprovalBindsPathAndQuery(t *testing.T) {
 	}
 	if api.calls.Load() != 0 {
 		t.Fatal("a held write reached FortiGate Cloud")
+	}
+}
+
+// TestNoBooleanPropertySchemas: MCP's schema.ts types every property schema as an object, and the
+// TypeScript SDK's client rejects a tools/list holding a bare `true` (conformance `tools-list`).
+func TestNoBooleanPropertySchemas(t *testing.T) {
+	for _, d := range Inventory(allServices(), Options{Gate: testGate(t, approval.ModeRequired)}) {
+		for which, raw := range map[string]json.RawMessage{"inputSchema": d.Tool.RawInputSchema, "outputSchema": d.Tool.RawOutputSchema} {
+			var walk func(path string, v any)
+			walk = func(path string, v any) {
+				m, ok := v.(map[string]any)
+				if !ok {
+					return
+				}
+				if props, ok := m["properties"].(map[string]any); ok {
+					for name, p := range props {
+						if _, isBool := p.(bool); isBool {
+							t.Errorf("%s %s: property %s%s is a bare boolean schema", d.Spec.Name, which, path, name)
+						}
+						walk(path+name+".", p)
+					}
+				}
+				if items, ok := m["items"]; ok {
+					walk(path+"[].", items)
+				}
+			}
+			var v any
+			if err := json.Unmarshal(raw, &v); err != nil {
+				t.Fatalf("%s %s: %v", d.Spec.Name, which, err)
+			}
+			walk("", v)
+		}
 	}
 }
