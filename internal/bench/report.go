@@ -19,6 +19,22 @@ type Options struct {
 	Starts           int
 	IdleSessions     int
 	PeerDir          string
+	// HugeEntries is the size the huge-reply table is grown to (0: skip that measurement).
+	HugeEntries int
+	// Only limits the run to these parts (startup, memory, overhead, load, huge); empty: all.
+	Only []string
+}
+
+func (o Options) wants(part string) bool {
+	if len(o.Only) == 0 {
+		return true
+	}
+	for _, p := range o.Only {
+		if p == part {
+			return true
+		}
+	}
+	return false
 }
 
 // Report is one run's figures.
@@ -29,6 +45,7 @@ type Report struct {
 	Load     *Load
 	Startup  *Startup
 	Memory   *Memory
+	Huge     *Huge
 	Ratios   Ratios
 }
 
@@ -64,37 +81,56 @@ func Run(ctx context.Context, w *World, o Options, progress func(string)) (*Repo
 		progress("no peer (" + PeerPackage + "): its rows are skipped; scripts/bench.sh installs it")
 	}
 	var err error
-	progress("start-up")
-	if r.Startup, err = MeasureStartup(ctx, w, peer, o.Starts); err != nil {
-		return nil, err
+	if o.wants("startup") {
+		progress("start-up")
+		if r.Startup, err = MeasureStartup(ctx, w, peer, o.Starts); err != nil {
+			return nil, err
+		}
 	}
-	progress("memory")
-	if r.Memory, err = MeasureMemory(ctx, w, o.IdleSessions); err != nil {
-		return nil, err
+	if o.wants("memory") {
+		progress("memory")
+		if r.Memory, err = MeasureMemory(ctx, w, o.IdleSessions); err != nil {
+			return nil, err
+		}
 	}
-	progress("overhead (interleaved)")
-	if r.Overhead, err = MeasureOverhead(ctx, w, peer, o.Rounds, o.PerRound); err != nil {
-		return nil, err
+	if o.wants("overhead") {
+		progress("overhead (interleaved)")
+		if r.Overhead, err = MeasureOverhead(ctx, w, peer, o.Rounds, o.PerRound); err != nil {
+			return nil, err
+		}
 	}
-	progress("throughput")
-	if r.Load, err = MeasureLoad(ctx, w, o.Sessions, o.LoadFor); err != nil {
-		return nil, err
+	if o.wants("load") {
+		progress("throughput")
+		if r.Load, err = MeasureLoad(ctx, w, o.Sessions, o.LoadFor); err != nil {
+			return nil, err
+		}
+	}
+	// Last: growing the table makes that device's table huge for the rest of the run.
+	if o.HugeEntries > 0 && o.wants("huge") {
+		progress(fmt.Sprintf("huge FortiOS reply (%d entries)", o.HugeEntries))
+		if r.Huge, err = MeasureHuge(ctx, w, o.HugeEntries); err != nil {
+			return nil, err
+		}
 	}
 	r.Ratios = r.ratios()
 	return r, nil
 }
 
 func (r *Report) ratios() Ratios {
-	ov := r.Overhead
-	q := Ratios{
-		StdioOverDirect:      ratio(ov.Stdio.P50, ov.Direct.P50),
-		HTTPOverDirect:       ratio(ov.HTTP.P50, ov.Direct.P50),
-		ServerOverDirectLoad: r.Load.ServerSmall / r.Load.DirectSmall,
-		StartupOverExec:      ratio(r.Startup.Server.P50, r.Startup.Exec.P50),
+	var q Ratios
+	if ov := r.Overhead; ov != nil {
+		q.StdioOverDirect = ratio(ov.Stdio.P50, ov.Direct.P50)
+		q.HTTPOverDirect = ratio(ov.HTTP.P50, ov.Direct.P50)
+		if ov.HasPeer {
+			q.PeerStdioOverOurs = ratio(ov.PeerStdio.P50, ov.Stdio.P50)
+			q.PeerHTTPOverOurs = ratio(ov.PeerHTTP.P50, ov.HTTP.P50)
+		}
 	}
-	if ov.HasPeer {
-		q.PeerStdioOverOurs = ratio(ov.PeerStdio.P50, ov.Stdio.P50)
-		q.PeerHTTPOverOurs = ratio(ov.PeerHTTP.P50, ov.HTTP.P50)
+	if r.Load != nil && r.Load.DirectSmall > 0 {
+		q.ServerOverDirectLoad = r.Load.ServerSmall / r.Load.DirectSmall
+	}
+	if r.Startup != nil {
+		q.StartupOverExec = ratio(r.Startup.Server.P50, r.Startup.Exec.P50)
 	}
 	return q
 }
@@ -127,8 +163,22 @@ func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
 func (r *Report) Markdown() string {
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	ov := r.Overhead
 	p("Machine: %s; run %s.\n\n", r.Machine, r.When.Format(time.RFC3339))
+	if r.Overhead != nil {
+		r.overheadMarkdown(&b)
+	}
+	if r.Load != nil {
+		r.loadMarkdown(&b)
+	}
+	if r.Startup != nil || r.Memory != nil || r.Huge != nil {
+		r.memoryMarkdown(&b)
+	}
+	return b.String()
+}
+
+func (r *Report) overheadMarkdown(b *strings.Builder) {
+	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
+	ov := r.Overhead
 	p("| per call (p50 / p99, %d interleaved rounds × %d calls) | stdio | streamable HTTP |\n|---|---|---|\n", ov.Rounds, ov.CallsPerRound)
 	p("| `list_devices` straight to the emulator (net/http + decode) | %s / %s | same |\n", ms(ov.Direct.P50), ms(ov.Direct.P99))
 	p("| `list_devices` through forticloud-mcp | %s / %s | %s / %s |\n", ms(ov.Stdio.P50), ms(ov.Stdio.P99), ms(ov.HTTP.P50), ms(ov.HTTP.P99))
@@ -138,24 +188,38 @@ func (r *Report) Markdown() string {
 		p("| peer echo ÷ our list_devices (p50; target ≥ 2) | %.2f | %.2f |\n", r.Ratios.PeerStdioOverOurs, r.Ratios.PeerHTTPOverOurs)
 	}
 	p("\nOne `list_devices` first page: the emulator's reply is %d bytes; the tool result (text rendering and structuredContent) %d bytes.\n", ov.UpstreamBytes, ov.ResultBytes)
+}
+
+func (r *Report) loadMarkdown(b *strings.Builder) {
+	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 	l := r.Load
 	p("\n| throughput, %d HTTP sessions, %.0f s each | calls/s | direct requests/s (same page, %d goroutines) | ratio |\n|---|---|---|---|\n", l.Sessions, l.Seconds, l.Sessions)
 	p("| `list_devices` limit=1 fields=[sn] | %.0f | %.0f | %.2f |\n", l.ServerSmall, l.DirectSmall, l.ServerSmall/l.DirectSmall)
 	p("| `list_devices` first page (50 devices) | %.0f | %.0f | %.2f |\n", l.Server, l.Direct, l.Server/l.Direct)
 	p("\nServer CPU per call: %s (limit=1), %s (first page); the server alone could serve %.0f calls/s of the first kind on %d cores.\n",
 		ms(l.CPUPerCallSmall), ms(l.CPUPerCall), l.Capacity(), runtime.NumCPU())
-	st := r.Startup
+}
+
+func (r *Report) memoryMarkdown(b *strings.Builder) {
+	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 	p("\n| start-up and memory | figure |\n|---|---|\n")
-	p("| start to first `tools/list` answer, stdio (p50 / p99 of %d) | %s / %s |\n", st.Server.N, ms(st.Server.P50), ms(st.Server.P99))
-	p("| start and exit of the same binary (`version`, p50) | %s |\n", ms(st.Exec.P50))
-	if st.HasPeer {
-		p("| peer: start to first `tools/list` answer (p50) | %s |\n", ms(st.Peer.P50))
+	if st := r.Startup; st != nil {
+		p("| start to first `tools/list` answer, stdio (p50 / p99 of %d) | %s / %s |\n", st.Server.N, ms(st.Server.P50), ms(st.Server.P99))
+		p("| start and exit of the same binary (`version`, p50) | %s |\n", ms(st.Exec.P50))
+		if st.HasPeer {
+			p("| peer: start to first `tools/list` answer (p50) | %s |\n", ms(st.Peer.P50))
+		}
+		p("| `tools/list` result size | %d bytes |\n", st.ToolsListBytes)
 	}
-	p("| `tools/list` result size | %d bytes |\n", st.ToolsListBytes)
-	m := r.Memory
-	p("| idle RSS (HTTP, after one tools/list) | %s |\n", mb(m.IdleRSS))
-	p("| RSS with %d idle HTTP sessions | %s (%s per 100) |\n", m.Sessions, mb(m.SessionsRSS), mb(m.PerHundred))
-	return b.String()
+	if m := r.Memory; m != nil {
+		p("| idle RSS (HTTP, after one tools/list) | %s |\n", mb(m.IdleRSS))
+		p("| RSS with %d idle HTTP sessions | %s (%s per 100) |\n", m.Sessions, mb(m.SessionsRSS), mb(m.PerHundred))
+	}
+	if h := r.Huge; h != nil {
+		p("| `fortios_proxy` GET of %d addresses (~%s of JSON, gzipped on the wire), cut to the %d KiB cap | took %s; result %d bytes, truncated %v |\n",
+			h.Entries, mb(h.ReplyBytes), h.Cap>>10, ms(h.Took), h.ResultBytes, h.Truncated)
+		p("| RSS before it / peak during it / growth | %s / %s / %s (%.1f× the cap) |\n", mb(h.RSSBefore), mb(h.PeakRSS), mb(h.Growth), float64(h.Growth)/float64(h.Cap))
+	}
 }
 
 // Bound is how much worse than the baseline a ratio may get before CI fails: machines differ

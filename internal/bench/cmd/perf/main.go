@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/forticloud-mcp/forticloud-mcp/internal/bench"
@@ -26,9 +27,15 @@ func main() {
 	flag.IntVar(&o.Starts, "starts", 20, "server starts timed")
 	flag.IntVar(&o.IdleSessions, "idle-sessions", 1000, "idle HTTP sessions opened for the memory figure")
 	flag.StringVar(&o.PeerDir, "peer", os.Getenv("FORTICLOUD_MCP_BENCH_PEER"), "directory where npm installed "+bench.PeerPackage)
+	flag.IntVar(&o.HugeEntries, "huge", 70000, "firewall addresses in the huge FortiOS reply (0: skip)")
+	only := flag.String("only", "", "comma-separated parts to run (startup,memory,overhead,load,huge); default all")
+	serverBin := flag.String("server-binary", "", "measure this forticloud-mcp binary instead of building the working tree's (before/after comparisons)")
 	jsonOut := flag.String("json", "", "also write the figures as JSON to this file")
 	check := flag.String("check", "", "compare the ratios with this baseline JSON and fail on a clear regression")
 	flag.Parse()
+	if *only != "" {
+		o.Only = strings.Split(*only, ",")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -37,9 +44,11 @@ func main() {
 		fail(err)
 	}
 	defer os.RemoveAll(dir)
-	bin, err := bench.Build(dir)
-	if err != nil {
-		fail(err)
+	bin := *serverBin
+	if bin == "" {
+		if bin, err = bench.Build(dir); err != nil {
+			fail(err)
+		}
 	}
 	w, err := bench.NewWorld(bin, dir, emulator.Options{})
 	if err != nil {
