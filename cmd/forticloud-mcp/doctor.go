@@ -51,6 +51,7 @@ const (
 	resultFail    = "FAIL"
 	resultOff     = "off"
 	resultSkipped = "skipped"
+	resultWarn    = "warn" // worth a look, but not a failure
 )
 
 // check is one row of the report. No field may hold a secret.
@@ -149,7 +150,11 @@ func (c *doctorCmd) Run(ctx context.Context) error {
 		}
 		acc := cfg.Access(s)
 		r.add(name, "enabled", resultOK, acc.BaseURL, "")
-		r.add(name, "credentials", resultOK, credentialOrigin(&cfg, s, acc, c.Sandbox), "")
+		if warning := portalWarning(&cfg, s); warning != "" {
+			r.add(name, "credentials", resultWarn, credentialOrigin(&cfg, s, acc, c.Sandbox), warning)
+		} else {
+			r.add(name, "credentials", resultOK, credentialOrigin(&cfg, s, acc, c.Sandbox), "")
+		}
 		key := "legacy|" + acc.LegacyAuthURL + "|" + acc.AccountID + "|" + acc.AccountUser
 		if acc.Username != "" {
 			key = "iam|" + acc.AuthURL + "|" + acc.Username
@@ -274,33 +279,60 @@ func doctorSource(acc config.ServiceAccess, clientID string, base http.RoundTrip
 	return auth.NewLegacySource(auth.LegacyConfig{BaseURL: acc.LegacyAuthURL, AccountID: acc.AccountID, UserName: acc.AccountUser, Password: acc.AccountPassword.Reveal(), HTTPClient: hc}, opts)
 }
 
-// credentialOrigin says which credentials a service uses and where they were set; it shows at
-// most the start of the API user's id and never a password.
+// credentialOrigin says which credentials a service uses and where they were set: a flag, an
+// environment variable, the file a NAME_FILE variable names, or --credentials-file
+// (config.FromCredentialsFile). It shows at most the start of the API user's id, never a password.
 func credentialOrigin(cfg *config.Config, s string, acc config.ServiceAccess, sandbox bool) string {
 	if sandbox {
 		return "the sandbox's demo API user " + abbrev(acc.Username)
 	}
 	if acc.Username == "" {
-		return "FortiGate Cloud account login " + abbrev(acc.AccountUser) + " (FORTIGATECLOUD_ACCOUNT_ID/USERNAME/PASSWORD, " + origin("FORTIGATECLOUD_ACCOUNT_ID", "--fortigatecloud-account-id") + ")"
+		return "FortiGate Cloud account login " + abbrev(acc.AccountUser) + " (password " + origin("FORTIGATECLOUD_PASSWORD", "--fortigatecloud-password") + ")"
 	}
 	v := doctorVars[s]
 	own := map[string]string{config.FortiGateCloud: cfg.FortiGateCloud.Username, config.FortiFlex: cfg.Flex.Username,
 		config.FortiAnalyzer: cfg.Analyzer.Username, config.SOCaaS: cfg.SOCaaS.Username}[s]
 	if own != "" {
-		return "IAM API user " + abbrev(acc.Username) + " of this service (" + v.user + ", " + origin(v.user, "--"+strings.ToLower(strings.ReplaceAll(v.user, "_", "-"))) + ")"
+		flag := "--" + strings.ToLower(strings.ReplaceAll(v.user, "_", "-"))
+		return fmt.Sprintf("IAM API user %s of this service (user %s, password %s)", abbrev(acc.Username),
+			origin(v.user, flag), origin(v.pass, strings.Replace(flag, "username", "password", 1)))
 	}
-	return "shared IAM API user " + abbrev(acc.Username) + " (FORTICLOUD_API_USERNAME, " + origin("FORTICLOUD_API_USERNAME", "--api-username") + ")"
+	user, pass := origin("FORTICLOUD_API_USERNAME", "--api-username"), origin("FORTICLOUD_API_PASSWORD", "--api-password")
+	if fi := cfg.FromCredentialsFile; fi != nil && fi.InEffect {
+		file := "--credentials-file " + fi.Path
+		if os.Getenv("FORTICLOUD_API_USERNAME") == "" {
+			user = "from " + file
+		}
+		if os.Getenv("FORTICLOUD_API_PASSWORD") == "" && os.Getenv("FORTICLOUD_API_PASSWORD"+config.FileEnvSuffix) == "" {
+			pass = "from " + file
+		}
+	}
+	if user == pass {
+		return fmt.Sprintf("shared IAM API user %s (user and password %s)", abbrev(acc.Username), user)
+	}
+	return fmt.Sprintf("shared IAM API user %s (user %s, password %s)", abbrev(acc.Username), user, pass)
 }
 
-// origin says where a setting came from, as far as the environment tells.
+// origin says where a setting came from, as far as the environment tells: a NAME_FILE variable
+// (config resolves it into NAME, so it is looked at first), the variable itself, else the flag.
 func origin(variable, flag string) string {
 	switch {
+	case os.Getenv(variable+config.FileEnvSuffix) != "":
+		return "from the file in " + variable + config.FileEnvSuffix
 	case os.Getenv(variable) != "":
-		return "from the environment"
-	case os.Getenv(variable+"_FILE") != "":
-		return "from the file named by " + variable + "_FILE"
+		return "from " + variable
 	}
-	return "from " + flag + " or a credentials file"
+	return "from " + flag
+}
+
+// portalWarning is what the credentials file says against the service's client_id, if anything.
+func portalWarning(cfg *config.Config, s string) string {
+	for _, w := range cfg.PortalWarnings() {
+		if w.Service == s {
+			return w.Message
+		}
+	}
+	return ""
 }
 
 // abbrev shows the start of an identifier: enough to tell API users apart.

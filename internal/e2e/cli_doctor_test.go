@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -72,7 +74,7 @@ func TestCLIDoctorChecksEveryService(t *testing.T) {
 	if n := w.em.FAZActiveSessions(); n != 0 || w.em.FAZLogouts() != 1 {
 		t.Errorf("FortiAnalyzer: %d sessions left open, %d logouts", n, w.em.FAZLogouts())
 	}
-	if row := doctorRow(t, run.stdout, "FortiFlex", "credentials"); !strings.Contains(row, "FORTICLOUD_API_USERNAME, from the environment") ||
+	if row := doctorRow(t, run.stdout, "FortiFlex", "credentials"); !strings.Contains(row, "user from FORTICLOUD_API_USERNAME, password from FORTICLOUD_API_PASSWORD") ||
 		strings.Contains(row, emulator.DemoAPIUsername) {
 		t.Errorf("credentials row: %s", row)
 	}
@@ -80,6 +82,38 @@ func TestCLIDoctorChecksEveryService(t *testing.T) {
 		t.Fatalf("FortiAnalyzer sessions opened: %d", len(faz.sessionIDs()))
 	}
 	doctorNoSecrets(t, w, run, faz.sessionIDs()...)
+}
+
+// TestCLIDoctorSaysWhereCredentialsComeFrom: a password from a *_FILE variable, and the API user
+// of --credentials-file with a warning for a portal the file does not list.
+func TestCLIDoctorSaysWhereCredentialsComeFrom(t *testing.T) {
+	w := newWorld(t)
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "password")
+	if err := os.WriteFile(pw, []byte(emulator.DemoAPIPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := slices.DeleteFunc(w.env("FORTICLOUD_MCP_TOOLSETS=fortiflex,socaas"), func(kv string) bool { return strings.HasPrefix(kv, "FORTICLOUD_API_PASSWORD=") })
+	run := runCLI(t, append(env, "FORTICLOUD_API_PASSWORD_FILE="+pw), "doctor")
+	if row := doctorRow(t, run.stdout, "FortiFlex", "credentials"); run.code != 0 || !strings.Contains(row, "password from the file in FORTICLOUD_API_PASSWORD_FILE") {
+		t.Errorf("exit %d: %s\n%s", run.code, row, run.stderr)
+	}
+	doctorNoSecrets(t, w, run)
+
+	cred := filepath.Join(dir, "API_Credential.txt")
+	body := "apiId:" + emulator.DemoAPIUsername + "\npassword:" + emulator.DemoAPIPassword + "\nclientId for FlexVM Cloud:flexvm\n"
+	if err := os.WriteFile(cred, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "FORTICLOUD_API_USERNAME=") })
+	run = runCLI(t, env, "doctor", "--credentials-file", cred)
+	if row := doctorRow(t, run.stdout, "FortiFlex", "credentials"); run.code != 0 || !strings.Contains(row, "ok: shared IAM API user E8766032… (user and password from --credentials-file "+cred+")") {
+		t.Errorf("exit %d: %s\n%s", run.code, row, run.stderr)
+	}
+	if row := doctorRow(t, run.stdout, "SOCaaS", "credentials"); !strings.Contains(row, "warn: ") || !strings.Contains(row, `lists no client_id "socaas"`) {
+		t.Errorf("the file lists no socaas client_id: %s", row)
+	}
+	doctorNoSecrets(t, w, run)
 }
 
 // TestCLIDoctorExplainsMisconfiguration: each usual mistake gets a failed check, a hint that says
