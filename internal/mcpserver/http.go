@@ -36,13 +36,19 @@ type HTTPOptions struct {
 	// RateLimit rounded up).
 	RateLimit float64
 	RateBurst int
+	// MetricsToken, when set, is a bearer token that opens /metrics (and nothing else), so that a
+	// Prometheus scraper need not hold the caller token, which opens the tools. /metrics also
+	// accepts the caller token. With neither configured, /metrics is open like /mcp.
+	MetricsToken string
 }
 
 // EndpointPath is where MCP is served.
 const EndpointPath = "/mcp"
 
 // HTTPHandler returns the HTTP handler: /mcp behind the Origin check, the caller token and the
-// body limit, the approvals console at /approvals/ (behind its own token), plus /healthz.
+// body limit, the approvals console at /approvals/ (behind its own token), /metrics (behind the
+// caller token or the metrics token), and the probes /healthz and /readyz (no token: they tell
+// nothing secret).
 func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 4 << 20
@@ -73,10 +79,9 @@ func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 		// client holds that one), and browsers reach it from its own origin.
 		mux.Handle(ConsolePath, s.consoleHandler())
 	}
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	mux.HandleFunc(HealthzPath, healthz)
+	mux.HandleFunc(ReadyzPath, s.readyz)
+	mux.Handle(MetricsPath, s.metricsHandler(o.Token, o.MetricsToken))
 	return mux
 }
 

@@ -4,6 +4,7 @@ package mcpserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +12,9 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -25,6 +28,7 @@ import (
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortiflex"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortigatecloud"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/idempotency"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/metrics"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/socaas"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/upstream"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/version"
@@ -46,6 +50,9 @@ type Server struct {
 	mu           sync.Mutex
 	logger       *slog.Logger
 	closers      []func(context.Context) error
+	// obs holds the metrics, each service's readiness and the MCP log notifications.
+	obs     *observer
+	closing atomic.Bool // Close has begun: /readyz answers 503
 }
 
 // instructions tell the model how to use the server well.
@@ -93,6 +100,14 @@ func New(cfg *config.Config, logger *slog.Logger, opt ...Option) (*Server, error
 		return nil, err
 	}
 	closers := []func(context.Context) error{func(ctx context.Context) error { gate.Close(ctx); return nil }}
+	obs := newObserver(metrics.New(version.String()), gate)
+	// observed is a service's upstream transport: metrics, readiness, notifications.
+	observed := func(name, display string, rt http.RoundTripper, opts serviceOptions) http.RoundTripper {
+		opts.name, opts.display, opts.threshold, opts.cooldown = name, display, cfg.BreakerThreshold, cfg.BreakerCooldown
+		return obs.transport(opts, rt)
+	}
+	// tokens is a credential source's transport: token requests counted by client_id.
+	tokens := func(clientID string) http.RoundTripper { return obs.metrics.TokenRequests(clientID, base) }
 	consoleToken, err := console.Token(stateDir, cfg.ApprovalsToken.Reveal())
 	if err != nil {
 		gate.Close(context.Background())
@@ -103,8 +118,8 @@ func New(cfg *config.Config, logger *slog.Logger, opt ...Option) (*Server, error
 	if cfg.ToolsetEnabled(config.FortiGateCloud) {
 		acc := cfg.Access(config.FortiGateCloud)
 		if acc.Enabled() {
-			src := sourceFor(acc, "fortigatecloud", base, cfg.UpstreamTimeout, guard, logger, o.now)
-			hc := apiClient(src, base, cfg.UpstreamTimeout)
+			src := sourceFor(acc, "fortigatecloud", tokens("fortigatecloud"), cfg.UpstreamTimeout, guard, logger, o.now)
+			hc := apiClient(src, observed(config.FortiGateCloud, fortigatecloud.ServiceName, base, serviceOptions{relayed: isFortiOSProxy}), cfg.UpstreamTimeout)
 			fgc := fortigatecloud.New(acc.BaseURL, hc, 0)
 			tuneBreaker(fgc.Guard(), cfg)
 			svc.FortiGateCloud = fgc
@@ -118,8 +133,8 @@ func New(cfg *config.Config, logger *slog.Logger, opt ...Option) (*Server, error
 	if cfg.ToolsetEnabled(config.FortiFlex) {
 		acc := cfg.Access(config.FortiFlex)
 		if acc.Enabled() {
-			src := sourceFor(acc, "flexvm", base, cfg.UpstreamTimeout, guard, logger, o.now)
-			hc := &http.Client{Transport: base, Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
+			src := sourceFor(acc, "flexvm", tokens("flexvm"), cfg.UpstreamTimeout, guard, logger, o.now)
+			hc := &http.Client{Transport: observed(config.FortiFlex, fortiflex.ServiceName, base, serviceOptions{}), Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
 			fc := fortiflex.New(acc.BaseURL, hc, src)
 			tuneBreaker(fc.Guard(), cfg)
 			flex := &tools.FortiFlex{API: fc, Scope: tools.FlexScope(acc.BaseURL, acc.Username)}
@@ -139,14 +154,19 @@ func New(cfg *config.Config, logger *slog.Logger, opt ...Option) (*Server, error
 		acc := cfg.Access(config.FortiAnalyzer)
 		if acc.Enabled() {
 			// client_id "FortiAnalyzer": case matters (forticloud-api.md §1.4).
-			src := sourceFor(acc, "FortiAnalyzer", base, cfg.UpstreamTimeout, guard, logger, o.now)
-			hc := &http.Client{Transport: base, Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
+			src := sourceFor(acc, "FortiAnalyzer", tokens("FortiAnalyzer"), cfg.UpstreamTimeout, guard, logger, o.now)
+			rt := observed(config.FortiAnalyzer, fortianalyzer.ServiceName, http1ForLogin(base, isFAZLogin), serviceOptions{login: isFAZLogin})
+			hc := &http.Client{Transport: rt, Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
 			faz := fortianalyzer.New(acc.BaseURL, hc, src, auth.SessionPoolOptions{MaxSessions: cfg.Analyzer.MaxSessions, Logger: logger,
 				// After a failed login, wait as the breaker would before trying again (at most 10 s).
 				RetryAfter: min(10*time.Second, cfg.BreakerCooldown)})
 			tuneBreaker(faz.Guard(), cfg)
 			svc.FortiAnalyzer = &tools.FortiAnalyzer{API: faz, SearchTimeout: cfg.Analyzer.SearchTimeout}
 			closers = append(closers, faz.Close)
+			obs.metrics.GaugeFunc("fortianalyzer_sessions", "FortiAnalyzer JSON-RPC sessions the server holds open.", nil,
+				func() float64 { return float64(faz.Sessions()) })
+			obs.metrics.GaugeFunc("fortianalyzer_max_sessions", "Most FortiAnalyzer sessions the server may hold (--fortianalyzer-max-sessions).", nil,
+				func() float64 { return float64(max(cfg.Analyzer.MaxSessions, 1)) })
 			logger.Info("service on", "service", config.FortiAnalyzer, "url", acc.BaseURL, "max_sessions", max(cfg.Analyzer.MaxSessions, 1))
 		} else {
 			logger.Warn("service off: its tools are not offered", "service", config.FortiAnalyzer, "why", acc.Why)
@@ -155,8 +175,8 @@ func New(cfg *config.Config, logger *slog.Logger, opt ...Option) (*Server, error
 	if cfg.ToolsetEnabled(config.SOCaaS) {
 		acc := cfg.Access(config.SOCaaS)
 		if acc.Enabled() {
-			src := sourceFor(acc, "socaas", base, cfg.UpstreamTimeout, guard, logger, o.now)
-			hc := &http.Client{Transport: base, Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
+			src := sourceFor(acc, "socaas", tokens("socaas"), cfg.UpstreamTimeout, guard, logger, o.now)
+			hc := &http.Client{Transport: observed(config.SOCaaS, socaas.ServiceName, base, serviceOptions{}), Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
 			sc := socaas.New(acc.BaseURL, hc, src)
 			tuneBreaker(sc.Guard(), cfg)
 			svc.SOCaaS = sc
@@ -177,13 +197,54 @@ func New(cfg *config.Config, logger *slog.Logger, opt ...Option) (*Server, error
 	s := server.NewMCPServer("forticloud-mcp", version.String(),
 		server.WithToolCapabilities(false),
 		server.WithPromptCapabilities(false),
+		// Log notifications to the session whose call caused an event, at the level it set.
+		server.WithLogging(),
 		server.WithInstructions(instructions),
+		// Outermost, so that it counts recovered panics too.
+		server.WithToolHandlerMiddleware(obs.toolMiddleware),
 		server.WithRecovery(),
 		server.WithLogger(logger),
 	)
+	obs.notify.setServer(s)
 	tools.Register(s, defs, cfg.ToolTimeout)
 	tools.RegisterPrompts(s, tools.Prompts(defs))
-	return &Server{MCP: s, Tools: defs, Gate: gate, Store: store, StateDir: stateDir, cfg: cfg, consoleToken: consoleToken, logger: logger, closers: closers}, nil
+	srv := &Server{MCP: s, Tools: defs, Gate: gate, Store: store, StateDir: stateDir, cfg: cfg, consoleToken: consoleToken, logger: logger, closers: closers, obs: obs}
+	obs.metrics.GaugeFunc("approvals_pending", "Writes waiting for a person's decision in the audit store (shared by the processes of one state directory; counted up to 1000).", nil,
+		srv.pendingApprovals)
+	return srv, nil
+}
+
+// isFortiOSProxy reports FortiGate Cloud's FortiOS proxy requests (fortigatecloud.Client.Proxy:
+// <base>/forticloudapi/v1/fgt/<serial>/...), which the service relays to a device.
+func isFortiOSProxy(r *http.Request) bool {
+	return strings.Contains(r.URL.Path, "/forticloudapi/v1/fgt/")
+}
+
+// isFAZLogin reports FortiAnalyzer Cloud's JSON-RPC login (fortianalyzer.Client.login).
+func isFAZLogin(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/p/forticloud_jsonrpc_login/")
+}
+
+// http1ForLogin sends the requests login matches over HTTP/1.1 only and the others through base.
+// fortianalyzer.Client forces HTTP/1.1 for its login (forticloud-api.md §4.1 step 2) only when its
+// transport is an *http.Transport, which an instrumented one is not: this keeps that rule.
+func http1ForLogin(base *http.Transport, login func(*http.Request) bool) http.RoundTripper {
+	h1 := base.Clone()
+	h1.ForceAttemptHTTP2 = false
+	h1.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	return &loginRouter{login: login, http1: h1, other: base}
+}
+
+type loginRouter struct {
+	login        func(*http.Request) bool
+	http1, other http.RoundTripper
+}
+
+func (l *loginRouter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if l.login(r) {
+		return l.http1.RoundTrip(r)
+	}
+	return l.other.RoundTrip(r)
 }
 
 // onClose adds something Close must stop (an HTTP transport's session sweeper).
@@ -196,6 +257,7 @@ func (s *Server) onClose(f func(context.Context) error) {
 // Close releases upstream resources: FortiAnalyzer sessions are logged out (login-max is a
 // budget shared with the API user's other clients).
 func (s *Server) Close(ctx context.Context) error {
+	s.closing.Store(true)
 	var errs []error
 	s.mu.Lock()
 	closers := s.closers
