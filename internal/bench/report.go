@@ -187,7 +187,8 @@ func (r *Report) overheadMarkdown(b *strings.Builder) {
 		p("| peer: server-everything `echo` | %s / %s | %s / %s |\n", ms(ov.PeerStdio.P50), ms(ov.PeerStdio.P99), ms(ov.PeerHTTP.P50), ms(ov.PeerHTTP.P99))
 		p("| peer echo ÷ our list_devices (p50; target ≥ 2) | %.2f | %.2f |\n", r.Ratios.PeerStdioOverOurs, r.Ratios.PeerHTTPOverOurs)
 	}
-	p("\nOne `list_devices` first page: the emulator's reply is %d bytes; the tool result (text rendering and structuredContent) %d bytes.\n", ov.UpstreamBytes, ov.ResultBytes)
+	p("\nOne `list_devices` first page: the emulator's reply is %d bytes; the tool result (text rendering and structuredContent) %d bytes, which the go-sdk client takes %s (p50) to decode.\n",
+		ov.UpstreamBytes, ov.ResultBytes, ms(ov.ClientDecode.P50))
 }
 
 func (r *Report) loadMarkdown(b *strings.Builder) {

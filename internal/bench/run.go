@@ -35,6 +35,9 @@ type Overhead struct {
 	// (text rendering plus structuredContent, as JSON): the server moves the data twice, as the
 	// MCP spec asks of a tool with structured output.
 	UpstreamBytes, ResultBytes int
+	// ClientDecode is the go-sdk client's decoding of one such result (its JSON-RPC response),
+	// part of every call's time through any MCP server and not of the direct request's.
+	ClientDecode Dist
 }
 
 // AddedStdio and AddedHTTP are the time the server adds to the upstream round trip, at p50.
@@ -101,6 +104,19 @@ func MeasureOverhead(ctx context.Context, w *World, peer *Peer, rounds, per int)
 	}
 	b, _ := json.Marshal(res)
 	o.ResultBytes = len(b)
+	resp := []byte(`{"jsonrpc":"2.0","id":7,"result":` + string(b) + `}`)
+	var samples []time.Duration
+	for range 300 {
+		start := time.Now()
+		var msg struct {
+			Result mcp.CallToolResult `json:"result"`
+		}
+		if err := json.Unmarshal(resp, &msg); err != nil {
+			return nil, fmt.Errorf("bench: decode result: %w", err)
+		}
+		samples = append(samples, time.Since(start))
+	}
+	o.ClientDecode = NewDist(samples)
 	return o, nil
 }
 
