@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // fakeIAM is a minimal OAuth token endpoint for unit tests (the full emulator is exercised by the
@@ -440,5 +442,138 @@ func TestRefusedRefreshTokenIsNotReused(t *testing.T) {
 	_, _ = src.Token(context.Background())
 	if iam.refreshGrants != 1 {
 		t.Fatalf("a refused refresh token was sent %d times", iam.refreshGrants)
+	}
+}
+
+// liveTokenAPI accepts only the token the IAM issued last, as FortiCloud does (a grant retires
+// the previous token, forticloud-api.md §1.5 rule 1), and checks it only after a delay, as a
+// request on its way would reach the service.
+type liveTokenAPI struct {
+	iam     *fakeIAM
+	delay   time.Duration
+	arrived atomic.Int32
+	refused atomic.Int32
+}
+
+func (a *liveTokenAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.arrived.Add(1)
+	time.Sleep(a.delay)
+	a.iam.mu.Lock()
+	live := fmt.Sprintf("access-%d", a.iam.issued)
+	a.iam.mu.Unlock()
+	if r.Header.Get("Authorization") != "Bearer "+live {
+		a.refused.Add(1)
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"error":"invalid_token"}`)
+		return
+	}
+	_, _ = io.WriteString(w, "ok")
+}
+
+func TestEarlyRenewalWaitsForRequestsOnTheirWay(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "pw"}
+	src, clock := newTestSource(t, iam, "pw")
+	api := &liveTokenAPI{iam: iam, delay: 100 * time.Millisecond}
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	hc := &http.Client{Transport: &Transport{Source: src}}
+	get := func(wg *sync.WaitGroup) {
+		wg.Go(func() {
+			resp, err := hc.Get(srv.URL)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+		})
+	}
+	if _, err := src.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Ten requests on their way with access-1 when it falls due and ten more calls come.
+	var wg sync.WaitGroup
+	for range 10 {
+		get(&wg)
+	}
+	for api.arrived.Load() < 10 {
+		time.Sleep(time.Millisecond)
+	}
+	clock.Advance(3541 * time.Second)
+	for range 10 {
+		get(&wg)
+	}
+	wg.Wait()
+	if n := api.refused.Load(); n != 0 {
+		t.Errorf("%d requests refused: the renewal retired the token they carried", n)
+	}
+	if api.arrived.Load() != 20 || iam.passwordGrants != 1 || iam.refreshGrants != 1 {
+		t.Errorf("%d requests, %d password and %d refresh grants; want 20, 1 and 1", api.arrived.Load(), iam.passwordGrants, iam.refreshGrants)
+	}
+}
+
+func TestEarlyRenewalWaitsNoLongerThanDrainWait(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "pw"}
+	srv := httptest.NewServer(iam)
+	t.Cleanup(srv.Close)
+	clock := &fakeClock{now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+	src := NewIAMSource(IAMConfig{BaseURL: srv.URL, ClientID: "socaas", Username: "API-USER", Password: "pw", HTTPClient: srv.Client()},
+		Options{Now: clock.Now, DrainWait: 50 * time.Millisecond})
+	first, _, err := src.lease(context.Background()) // never released, like a request stuck upstream
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(3541 * time.Second)
+	start := time.Now()
+	second, err := src.Token(context.Background())
+	if err != nil || second.AccessToken == first.AccessToken {
+		t.Fatalf("renewal: %v %v", second, err)
+	}
+	if waited := time.Since(start); waited < 50*time.Millisecond || waited > 5*time.Second {
+		t.Errorf("the renewal waited %v for the stuck lease, want about DrainWait (50ms)", waited)
+	}
+	// An expired token holds nothing back: nothing on its way with it can succeed.
+	_, _, _ = src.lease(context.Background())
+	clock.Advance(2 * time.Hour)
+	start = time.Now()
+	if _, err := src.Token(context.Background()); err != nil || time.Since(start) > 40*time.Millisecond {
+		t.Errorf("renewing an expired token: %v after %v", err, time.Since(start))
+	}
+	if iam.refreshGrants != 2 {
+		t.Errorf("%d refresh grants, want 2", iam.refreshGrants)
+	}
+}
+
+// slowGrantor answers each grant after the clock has moved on by lag, as a slow IAM reply would.
+type slowGrantor struct {
+	clock *fakeClock
+	lag   time.Duration
+	n     int
+}
+
+func (g *slowGrantor) grant() *oauth2.Token {
+	g.clock.Advance(g.lag)
+	g.n++
+	return &oauth2.Token{AccessToken: fmt.Sprintf("access-%d", g.n), RefreshToken: "r", ExpiresIn: 3600}
+}
+func (g *slowGrantor) login(context.Context) (*oauth2.Token, error)           { return g.grant(), nil }
+func (g *slowGrantor) refresh(context.Context, string) (*oauth2.Token, error) { return g.grant(), nil }
+func (g *slowGrantor) describe() string                                       { return "slow issuer" }
+func (g *slowGrantor) account() string                                        { return "slow" }
+
+func TestLifetimeCountsFromTheGrantRequest(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+	src := newCachingSource(&slowGrantor{clock: clock, lag: 20 * time.Second}, Options{Now: clock.Now})
+	first, err := src.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Issued at 0 s (the reply came at 20 s): it expires at 3600 s and is due at 3540 s, not 3560 s.
+	clock.Advance(3519 * time.Second) // 3539 s
+	if tok, _ := src.Token(context.Background()); tok.AccessToken != first.AccessToken {
+		t.Fatal("renewed before it was due")
+	}
+	clock.Advance(time.Second) // 3540 s
+	if tok, _ := src.Token(context.Background()); tok.AccessToken == first.AccessToken {
+		t.Fatal("still used at 3540 s: its lifetime was counted from the reply, 20 s late")
 	}
 }

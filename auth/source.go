@@ -76,6 +76,10 @@ func (g *RefusalGuard) clear(account string) {
 
 var errNoRefresh = errors.New("auth: issuer has no refresh grant")
 
+// DefaultEarlyRefresh is Options.EarlyRefresh's default, exported so that measurements can state
+// how long a token is reused (its lifetime less min(DefaultEarlyRefresh, lifetime/4)).
+const DefaultEarlyRefresh = 60 * time.Second
+
 // Options tune a caching source. Zero values take the defaults.
 type Options struct {
 	// Now is the clock (tests drive expiry with it). Default time.Now.
@@ -90,6 +94,11 @@ type Options struct {
 	// grants: the IAM locks an account after repeated failures (§1.5 rule 2), so we never loop.
 	// Default 15 min, the low end of the lock-out window.
 	RefusedBackoff time.Duration
+	// DrainWait is the longest an early renewal waits for the requests still on their way with the
+	// current token (see lease). A grant retires the previous token at once (§1.5 rule 1), so
+	// renewing under them would have each refused with 401 and sent again, a write costing a
+	// second slot of a tight quota (SOCaaS: 5 POSTs a minute). Default 5 s; never past expiry.
+	DrainWait time.Duration
 	// Guard shares refusals between sources of the same API user; nil: this source alone.
 	Guard  *RefusalGuard
 	Logger *slog.Logger
@@ -100,13 +109,16 @@ func (o *Options) defaults() {
 		o.Now = time.Now
 	}
 	if o.EarlyRefresh <= 0 {
-		o.EarlyRefresh = 60 * time.Second
+		o.EarlyRefresh = DefaultEarlyRefresh
 	}
 	if o.LoginTimeout <= 0 {
 		o.LoginTimeout = 30 * time.Second
 	}
 	if o.RefusedBackoff <= 0 {
 		o.RefusedBackoff = 15 * time.Minute
+	}
+	if o.DrainWait <= 0 {
+		o.DrainWait = 5 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -123,7 +135,8 @@ type Stats struct {
 
 // cachingSource caches one token, renews it early with the refresh grant, falls back once to the
 // password grant, and lets only one grant be in flight (§1.5 rule 1: a new token may invalidate
-// the previous one, so parallel logins would fight each other).
+// the previous one, so parallel logins would fight each other). For the same reason an early
+// renewal first lets the requests leased on the current token reach the service.
 type cachingSource struct {
 	g    grantor
 	opts Options
@@ -132,6 +145,9 @@ type cachingSource struct {
 	tok    *oauth2.Token
 	issued time.Time
 	expiry time.Time
+	gen    uint64        // bumped whenever tok changes: leases on an older token no longer count
+	leases int           // requests on their way with tok
+	drain  chan struct{} // closed when leases drops to 0, while a renewal waits for that
 
 	flight singleflight.Group
 
@@ -171,6 +187,10 @@ func (s *cachingSource) Token(ctx context.Context) (*oauth2.Token, error) {
 func (s *cachingSource) cached() *oauth2.Token {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.cachedLocked()
+}
+
+func (s *cachingSource) cachedLocked() *oauth2.Token {
 	if s.tok == nil || s.tok.AccessToken == "" {
 		return nil
 	}
@@ -196,13 +216,25 @@ func (s *cachingSource) obtain() (*oauth2.Token, error) {
 	if s.tok != nil {
 		refreshToken = s.tok.RefreshToken
 	}
+	drain, wait := s.drainLocked()
 	s.mu.Unlock()
+	if drain != nil {
+		// New callers wait for this flight meanwhile, so the leases only go down.
+		t := time.NewTimer(wait)
+		select {
+		case <-drain:
+		case <-t.C:
+			s.opts.Logger.Debug("renewing a token while requests with it are still on their way", "issuer", s.g.describe(), "waited", wait)
+		}
+		t.Stop()
+	}
 
 	if refreshToken != "" {
+		sent := s.opts.Now()
 		tok, err := s.g.refresh(ctx, refreshToken)
 		if err == nil {
 			s.refreshGrants.Add(1)
-			return s.store(tok), nil
+			return s.store(tok, sent), nil
 		}
 		if !errors.Is(err, errNoRefresh) {
 			s.failures.Add(1)
@@ -210,7 +242,7 @@ func (s *cachingSource) obtain() (*oauth2.Token, error) {
 			var ae *Error
 			if errors.As(err, &ae) && ae.Refused {
 				s.mu.Lock()
-				s.tok = nil // a refused refresh token is dead: never send it again
+				s.setLocked(nil) // a refused refresh token is dead: never send it again
 				s.mu.Unlock()
 			}
 		}
@@ -220,6 +252,7 @@ func (s *cachingSource) obtain() (*oauth2.Token, error) {
 		return nil, err
 	}
 
+	sent := s.opts.Now()
 	tok, err := s.g.login(ctx)
 	if err != nil {
 		s.failures.Add(1)
@@ -229,17 +262,20 @@ func (s *cachingSource) obtain() (*oauth2.Token, error) {
 			s.opts.Guard.refuse(s.g.account(), until, fmt.Errorf("%w (no new login attempt with these credentials, for any service, until %s, so that the account is not locked out; fix the credentials and restart)",
 				err, until.UTC().Format(time.RFC3339)))
 			s.mu.Lock()
-			s.tok = nil
+			s.setLocked(nil)
 			s.mu.Unlock()
 		}
 		return nil, err
 	}
 	s.passwordGrants.Add(1)
-	return s.store(tok), nil
+	return s.store(tok, sent), nil
 }
 
-func (s *cachingSource) store(tok *oauth2.Token) *oauth2.Token {
-	now := s.opts.Now()
+// store keeps a token obtained by a grant sent at sent. Its lifetime counts from then, not from
+// the reply: the issuer started the clock before answering, so a slow reply must not make the
+// token look valid past its real expiry (requests sent then would be refused and sent again).
+func (s *cachingSource) store(tok *oauth2.Token, sent time.Time) *oauth2.Token {
+	now := sent
 	// Honour the expires_in the service returned (it differs by client_id, §1.2); x/oauth2 computes
 	// Expiry with the wall clock, so recompute it with ours.
 	expiry := tok.Expiry
@@ -250,7 +286,8 @@ func (s *cachingSource) store(tok *oauth2.Token) *oauth2.Token {
 		expiry = now.Add(time.Hour) // [inf] no lifetime given: assume the shortest seen (§1.2)
 	}
 	s.mu.Lock()
-	s.tok, s.issued, s.expiry = tok, now, expiry
+	s.setLocked(tok)
+	s.issued, s.expiry = now, expiry
 	s.mu.Unlock()
 	s.opts.Guard.clear(s.g.account())
 	s.opts.Logger.Debug("token obtained", "issuer", s.g.describe(), "expires_in", expiry.Sub(now).Round(time.Second))
@@ -262,6 +299,92 @@ func (s *cachingSource) Invalidate(accessToken string) {
 	defer s.mu.Unlock()
 	if s.tok != nil && s.tok.AccessToken == accessToken {
 		// Keep the refresh token: the next Token call tries it before the password grant.
-		s.tok = &oauth2.Token{RefreshToken: s.tok.RefreshToken}
+		s.setLocked(&oauth2.Token{RefreshToken: s.tok.RefreshToken})
 	}
+}
+
+// setLocked replaces the token; the leases on the old one stop holding a renewal back.
+func (s *cachingSource) setLocked(tok *oauth2.Token) {
+	s.tok = tok
+	s.gen++
+	s.leases = 0
+	if s.drain != nil {
+		close(s.drain)
+		s.drain = nil
+	}
+}
+
+// drainLocked returns, when the current token still works and requests are on their way with
+// it, a channel closed once they have arrived, and how long to wait for that at most.
+func (s *cachingSource) drainLocked() (<-chan struct{}, time.Duration) {
+	left := s.expiry.Sub(s.opts.Now())
+	if s.tok == nil || s.tok.AccessToken == "" || s.leases == 0 || left <= 0 {
+		return nil, 0
+	}
+	if s.drain == nil {
+		s.drain = make(chan struct{})
+	}
+	return s.drain, min(s.opts.DrainWait, left)
+}
+
+// leaser is implemented by the caching sources.
+type leaser interface {
+	lease(ctx context.Context) (tok *oauth2.Token, release func(), err error)
+}
+
+// lease is Token for a request about to be sent: until release (call it once the service has
+// answered, or when the request is not sent), an early renewal waits for it (Options.DrainWait),
+// so that the new grant does not retire the token under it.
+func (s *cachingSource) lease(ctx context.Context) (*oauth2.Token, func(), error) {
+	s.mu.Lock()
+	if tok := s.cachedLocked(); tok != nil {
+		release := s.leaseLocked()
+		s.mu.Unlock()
+		return tok, release, nil
+	}
+	s.mu.Unlock()
+	for {
+		tok, err := s.Token(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		s.mu.Lock()
+		if s.tok == tok { // still current: even a token due at once is better than another grant
+			release := s.leaseLocked()
+			s.mu.Unlock()
+			return tok, release, nil
+		}
+		s.mu.Unlock()
+		if err := ctx.Err(); err != nil { // renewed again meanwhile; ask once more
+			return nil, nil, err
+		}
+	}
+}
+
+func (s *cachingSource) leaseLocked() func() {
+	gen := s.gen
+	s.leases++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.gen != gen {
+				return
+			}
+			if s.leases--; s.leases == 0 && s.drain != nil {
+				close(s.drain)
+				s.drain = nil
+			}
+		})
+	}
+}
+
+// leaseFrom leases a token from src when it can, else just takes one.
+func leaseFrom(ctx context.Context, src Source) (*oauth2.Token, func(), error) {
+	if l, ok := src.(leaser); ok {
+		return l.lease(ctx)
+	}
+	tok, err := src.Token(ctx)
+	return tok, func() {}, err
 }

@@ -13,7 +13,8 @@ import (
 // request was refused before it did anything, so the replay is safe even for writes). A 401 whose
 // body says invalid_client is not a token problem: FortiGate Cloud sends it when the API user lacks
 // Admin access (forticloud-api.md §1.5 rule 4, §6 gotcha 7), so it is passed through without a
-// new login.
+// new login. The token is leased for the round trip (cachingSource.lease), so that an early renewal
+// lets the request reach the service before the new grant retires the token it carries.
 type Transport struct {
 	Source Source
 	Base   http.RoundTripper // default http.DefaultTransport
@@ -30,12 +31,13 @@ func (t *Transport) base() http.RoundTripper {
 }
 
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	tok, err := t.Source.Token(req.Context())
+	tok, release, err := leaseFrom(req.Context(), t.Source)
 	if err != nil {
 		closeBody(req)
 		return nil, err
 	}
 	resp, err := t.base().RoundTrip(withBearer(req, tok.AccessToken))
+	release() // answered: the service has checked the token
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
@@ -49,7 +51,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil // the body cannot be sent again
 	}
 	t.Source.Invalidate(tok.AccessToken)
-	fresh, err := t.Source.Token(req.Context())
+	fresh, release, err := leaseFrom(req.Context(), t.Source)
 	if err != nil {
 		// The login failure explains the 401 (an account locked, a password changed): report it.
 		resp.Body.Close()
@@ -59,11 +61,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.GetBody != nil {
 		body, err := req.GetBody()
 		if err != nil {
+			release()
 			return resp, nil
 		}
 		retry.Body = body
 	}
 	resp.Body.Close()
+	defer release()
 	return t.base().RoundTrip(withBearer(retry, fresh.AccessToken))
 }
 
@@ -106,22 +110,25 @@ type readCloser struct {
 // WithToken runs call with a token from src. When refused says the service rejected that token
 // (however the service reports it: FortiFlex answers an expired token with HTTP 200 and a body
 // status of -1, forticloud-api.md §2.1), the token is invalidated and call runs once more with a
-// fresh one. A refusal means the request did nothing, so this is safe for writes too.
+// fresh one. A refusal means the request did nothing, so this is safe for writes too. The token is
+// leased while call runs (see Transport).
 func WithToken[T any](ctx context.Context, src Source, call func(ctx context.Context, token string) (T, error), refused func(T) bool) (T, error) {
 	var zero T
-	tok, err := src.Token(ctx)
+	tok, release, err := leaseFrom(ctx, src)
 	if err != nil {
 		return zero, err
 	}
 	res, err := call(ctx, tok.AccessToken)
+	release()
 	if err != nil || !refused(res) {
 		return res, err
 	}
 	src.Invalidate(tok.AccessToken)
-	fresh, err := src.Token(ctx)
+	fresh, release, err := leaseFrom(ctx, src)
 	if err != nil {
 		// The login failure explains the refusal (an account locked, a password changed).
 		return zero, err
 	}
+	defer release()
 	return call(ctx, fresh.AccessToken)
 }
