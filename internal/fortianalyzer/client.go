@@ -38,7 +38,7 @@ type Client struct {
 
 // New returns a client for the instance at base; src issues tokens for client_id FortiAnalyzer.
 func New(base string, hc *http.Client, src auth.Source, opts auth.SessionPoolOptions) *Client {
-	c := &Client{base: strings.TrimRight(base, "/"), http: hc, login1: http1Only(hc), src: src, slots: make(chan struct{}, searchSlots),
+	c := &Client{base: strings.TrimRight(base, "/"), http: hc, login1: http1Only(hc), src: src, slots: make(chan struct{}, SearchSlots),
 		guard: upstream.NewGuard(ServiceName, upstream.Policy{})}
 	c.pool = auth.NewSessionPool(auth.SessionFuncs{Login: c.login, Logout: c.logout, Check: c.check}, opts)
 	return c

@@ -34,9 +34,9 @@ const MaxSearchLimit = 1000
 
 var devidRE = regexp.MustCompile(`^F[A-Z0-9]{6,}(\[[A-Za-z0-9_.-]+\])?$`)
 
-// searchSlots caps concurrent searches: the appliance's search slots are scarce (§4.4, FAZ-MCP
-// uses 4).
-const searchSlots = 4
+// SearchSlots caps one client's concurrent searches: the appliance's search slots are scarce
+// (§4.4, FAZ-MCP uses 4). Exported for measurements that check the cap holds.
+const SearchSlots = 4
 
 // SearchLogs runs the whole flow: start, poll until 100 %, fetch. onProgress (may be nil) hears
 // the percentage while it polls. A search that is abandoned (cancellation, timeout, error) is
