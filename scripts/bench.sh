@@ -19,7 +19,7 @@ if [ ! -f "$peer_dir/node_modules/@modelcontextprotocol/server-everything/packag
 fi
 export FORTICLOUD_MCP_BENCH_PEER=$peer_dir
 
-short=(-rounds 5 -per-round 100 -load-for 3s -starts 10 -idle-sessions 300)
+short=(-rounds 5 -per-round 100 -load-for 3s -starts 10 -idle-sessions 300 -huge 0 -scarce=false)
 case "${1:-full}" in
 full)
   go run ./internal/bench/cmd/perf -json bench-results.json

@@ -21,7 +21,10 @@ type Options struct {
 	PeerDir          string
 	// HugeEntries is the size the huge-reply table is grown to (0: skip that measurement).
 	HugeEntries int
-	// Only limits the run to these parts (startup, memory, overhead, load, huge); empty: all.
+	// Scarce runs the simulated 10 minutes of 1-minute tokens (scarce.go; about 2.5 min of real
+	// time).
+	Scarce bool
+	// Only limits the run to these parts (startup, memory, overhead, load, huge, scarce); empty: all.
 	Only []string
 }
 
@@ -46,6 +49,7 @@ type Report struct {
 	Startup  *Startup
 	Memory   *Memory
 	Huge     *Huge
+	Scarce   *ScarceReport
 	Ratios   Ratios
 }
 
@@ -112,6 +116,12 @@ func Run(ctx context.Context, w *World, o Options, progress func(string)) (*Repo
 			return nil, err
 		}
 	}
+	if o.Scarce && o.wants("scarce") {
+		progress("scarce resources (10 simulated minutes of 1-minute tokens)")
+		if r.Scarce, err = Scarce(ctx, ScarceOptions{}); err != nil {
+			return nil, err
+		}
+	}
 	r.Ratios = r.ratios()
 	return r, nil
 }
@@ -172,6 +182,9 @@ func (r *Report) Markdown() string {
 	}
 	if r.Startup != nil || r.Memory != nil || r.Huge != nil {
 		r.memoryMarkdown(&b)
+	}
+	if r.Scarce != nil {
+		b.WriteString("\n" + r.Scarce.Table())
 	}
 	return b.String()
 }

@@ -28,6 +28,7 @@ func main() {
 	flag.IntVar(&o.IdleSessions, "idle-sessions", 1000, "idle HTTP sessions opened for the memory figure")
 	flag.StringVar(&o.PeerDir, "peer", os.Getenv("FORTICLOUD_MCP_BENCH_PEER"), "directory where npm installed "+bench.PeerPackage)
 	flag.IntVar(&o.HugeEntries, "huge", 70000, "firewall addresses in the huge FortiOS reply (0: skip)")
+	flag.BoolVar(&o.Scarce, "scarce", true, "count scarce upstream resources over 10 simulated minutes (about 2.5 min)")
 	only := flag.String("only", "", "comma-separated parts to run (startup,memory,overhead,load,huge); default all")
 	serverBin := flag.String("server-binary", "", "measure this forticloud-mcp binary instead of building the working tree's (before/after comparisons)")
 	jsonOut := flag.String("json", "", "also write the figures as JSON to this file")
