@@ -135,7 +135,7 @@ func (c *doctorCmd) Run(ctx context.Context) error {
 			r.add(serviceName(s), "enabled", resultOff, "", serviceOff(&cfg, s))
 		}
 		_ = r.write(c.out())
-		return errors.New("no service is configured: set FORTICLOUD_API_USERNAME and FORTICLOUD_API_PASSWORD (README, Configuration), or try --sandbox")
+		return errors.New("no service is configured: each row above says why (most often: set FORTICLOUD_API_USERNAME and FORTICLOUD_API_PASSWORD, or --credentials-file); forticloud-mcp doctor --sandbox tries the built-in emulator")
 	}
 
 	base := upstream.NewTransport()
