@@ -23,6 +23,8 @@ type httpFlags struct {
 	HTTPStateless            bool     `name:"http-stateless" env:"FORTICLOUD_MCP_HTTP_STATELESS" help:"Keep no session state between requests (for load balancers)." group:"HTTP transport"`
 	HTTPMaxBody              int64    `name:"http-max-body" env:"FORTICLOUD_MCP_HTTP_MAX_BODY" default:"4194304" help:"Largest request body accepted (bytes)." group:"HTTP transport"`
 	HTTPRateLimit            float64  `name:"http-rate-limit" env:"FORTICLOUD_MCP_HTTP_RATE_LIMIT" default:"50" help:"Requests per second one caller may send to /mcp (the caller token, or the remote IP without one); over it: 429 with Retry-After. 0 disables." group:"HTTP transport"`
+	MetricsToken             string   `name:"metrics-token" env:"FORTICLOUD_MCP_METRICS_TOKEN" help:"Bearer token that opens /metrics (and nothing else), for a Prometheus scraper; /metrics also accepts --http-token." group:"HTTP transport"`
+	MetricsListen            string   `name:"metrics-listen" env:"FORTICLOUD_MCP_METRICS_LISTEN" placeholder:"HOST:PORT" help:"Also serve /metrics, /healthz and /readyz on this address (any transport; e.g. 127.0.0.1:9464 for stdio mode)." group:"HTTP transport"`
 	HTTPRateBurst            int      `name:"http-rate-burst" env:"FORTICLOUD_MCP_HTTP_RATE_BURST" default:"100" help:"Requests one caller may send at once before --http-rate-limit applies." group:"HTTP transport"`
 }
 
@@ -52,6 +54,9 @@ func (c *serveCmd) Run(ctx context.Context) error {
 	if err := validateConfig(&cfg); err != nil {
 		return err
 	}
+	for _, w := range cfg.PortalWarnings() {
+		logger.Warn(w.Message, "service", w.Service, "client_id", w.ClientID)
+	}
 	if c.HTTP != "" {
 		if err := mcpserver.CheckBind(c.HTTP, c.HTTPToken, c.HTTPAllowUnauthenticated); err != nil {
 			return err
@@ -72,6 +77,11 @@ func (c *serveCmd) Run(ctx context.Context) error {
 			logger.Warn("closing upstream sessions", "error", err)
 		}
 	}()
+	if c.MetricsListen != "" {
+		if _, err := srv.StartMetrics(ctx, c.MetricsListen, c.MetricsToken); err != nil {
+			return err
+		}
+	}
 	if c.HTTP == "" {
 		if srv.ConsoleWanted() && cfg.ApprovalsListen != "off" {
 			if _, err := srv.StartConsole(ctx, cfg.ApprovalsListen); err != nil {
@@ -87,7 +97,7 @@ func (c *serveCmd) Run(ctx context.Context) error {
 		return srv.ServeStdio(ctx, os.Stdin, os.Stdout)
 	}
 	h := srv.HTTPHandler(mcpserver.HTTPOptions{Token: c.HTTPToken, AllowedOrigins: c.HTTPAllowedOrigins, MaxBodyBytes: c.HTTPMaxBody, Stateless: c.HTTPStateless,
-		RateLimit: c.HTTPRateLimit, RateBurst: c.HTTPRateBurst})
+		RateLimit: c.HTTPRateLimit, RateBurst: c.HTTPRateBurst, MetricsToken: c.MetricsToken})
 	return mcpserver.ListenAndServe(ctx, c.HTTP, h, func(a net.Addr) {
 		logger.Info("serving MCP over streamable HTTP", "url", "http://"+a.String()+mcpserver.EndpointPath, "caller_token", c.HTTPToken != "", "stateless", c.HTTPStateless)
 		if srv.ConsoleWanted() {

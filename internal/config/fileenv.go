@@ -17,6 +17,9 @@ import (
 // in cmd/forticloud-mcp, but it is a secret like the ones here, so it has a *_FILE variant too.
 const HTTPTokenEnv = "FORTICLOUD_MCP_HTTP_TOKEN"
 
+// MetricsTokenEnv is the bearer token that opens /metrics only; a secret like HTTPTokenEnv.
+const MetricsTokenEnv = "FORTICLOUD_MCP_METRICS_TOKEN"
+
 // FileEnvSuffix turns a secret's environment variable into the one naming a file that holds it:
 // FORTICLOUD_API_PASSWORD_FILE=/run/secrets/forticloud_api_password.
 const FileEnvSuffix = "_FILE"
@@ -26,11 +29,11 @@ const maxSecretFile = 64 << 10
 
 // SecretEnvVars lists every environment variable that carries a secret, in the order of the
 // flags: each Secret field of Config (found from its env tag, so a new secret is covered by
-// adding it), then HTTPTokenEnv. Each has a NAME_FILE variant (see ResolveFileEnv).
+// adding it), then HTTPTokenEnv and MetricsTokenEnv. Each has a NAME_FILE variant (see ResolveFileEnv).
 func SecretEnvVars() []string {
 	var names []string
 	collectSecretEnv(reflect.TypeFor[Config](), &names)
-	return append(names, HTTPTokenEnv)
+	return append(names, HTTPTokenEnv, MetricsTokenEnv)
 }
 
 func collectSecretEnv(t reflect.Type, names *[]string) {
