@@ -21,6 +21,7 @@ var wantSecretEnv = []string{
 	"SOCAAS_API_PASSWORD",
 	"FORTICLOUD_MCP_APPROVALS_TOKEN",
 	"FORTICLOUD_MCP_HTTP_TOKEN",
+	"FORTICLOUD_MCP_METRICS_TOKEN",
 }
 
 func TestSecretEnvVars(t *testing.T) {

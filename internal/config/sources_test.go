@@ -14,8 +14,9 @@ import (
 // testServe mirrors cmd/forticloud-mcp: Config embedded in the default command, next to the
 // HTTP token flag, which lives outside this package.
 type testServe struct {
-	Config    `embed:""`
-	HTTPToken string `name:"http-token" env:"FORTICLOUD_MCP_HTTP_TOKEN"`
+	Config       `embed:""`
+	HTTPToken    string `name:"http-token" env:"FORTICLOUD_MCP_HTTP_TOKEN"`
+	MetricsToken string `name:"metrics-token" env:"FORTICLOUD_MCP_METRICS_TOKEN"`
 }
 
 type testCLI struct {
@@ -158,6 +159,7 @@ func TestFileEnvThroughKong(t *testing.T) {
 		"SOCAAS_API_PASSWORD":            s.SOCaaS.Password.Reveal(),
 		"FORTICLOUD_MCP_APPROVALS_TOKEN": s.ApprovalsToken.Reveal(),
 		"FORTICLOUD_MCP_HTTP_TOKEN":      s.HTTPToken,
+		"FORTICLOUD_MCP_METRICS_TOKEN":   s.MetricsToken,
 	}
 	if len(got) != len(SecretEnvVars()) {
 		t.Fatalf("test covers %d of %d variables", len(got), len(SecretEnvVars()))
