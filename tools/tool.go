@@ -193,12 +193,6 @@ func (p Page[T]) Len() int { return len(p.Items) }
 // IsZero makes `omitzero` leave out an empty page, as `omitempty` does an empty slice.
 func (p Page[T]) IsZero() bool { return len(p.Items) == 0 }
 
-// fitList is fitPage for callers that keep a plain slice.
-func fitList[T any](items []T, budget, start int) ([]T, int) {
-	p, end := fitPage(items, budget, start)
-	return p.Items, end
-}
-
 // MarshalJSON writes the items' saved encodings, or encodes them when there are none.
 func (p Page[T]) MarshalJSON() ([]byte, error) {
 	if len(p.raw) != len(p.Items) {
