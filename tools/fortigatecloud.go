@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/invopop/jsonschema"
@@ -16,7 +15,7 @@ import (
 	"github.com/forticloud-mcp/forticloud-mcp/internal/config"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortigatecloud"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/fortios"
-	"github.com/forticloud-mcp/forticloud-mcp/internal/sanitize"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/upstream"
 )
 
 // FortiGateCloudAPI is what the FortiGate Cloud tools need from the client.
@@ -46,11 +45,11 @@ type ListDevicesArgs struct {
 
 // DeviceList is list_devices' result.
 type DeviceList struct {
-	Devices    Page[map[string]any] `json:"devices"`
-	Total      int                  `json:"total" jsonschema_description:"Devices matching the filters."`
-	Returned   int                  `json:"returned"`
-	Truncated  bool                 `json:"truncated"`
-	NextOffset *int                 `json:"next_offset,omitempty"`
+	Devices    Page[deviceJSON] `json:"devices"`
+	Total      int              `json:"total" jsonschema_description:"Devices matching the filters."`
+	Returned   int              `json:"returned"`
+	Truncated  bool             `json:"truncated"`
+	NextOffset *int             `json:"next_offset,omitempty"`
 }
 
 // Summary implements Summarizer.
@@ -81,17 +80,15 @@ func listDevices(api FortiGateCloudAPI, opts Options) Definition {
 			in.Limit = 50
 		}
 		filtered := in.Model != "" || in.Firmware != "" || in.Name != "" || in.TunnelAlive != nil
-		var (
-			matched []map[string]any
-			total   int
-		)
+		shaper := getDeviceShaper(in.Fields)
+		defer putDeviceShaper(shaper)
 		if !filtered {
 			// No filter: FortiGate Cloud pages for us.
 			page, err := api.ListDevices(ctx, in.Limit, in.Offset)
 			if err != nil {
 				return nil, err
 			}
-			matched, total = page.Devices, page.Total
+			total := page.Total
 			if total < 0 { // empty page past the end: the total is unknown from it
 				first, err := api.ListDevices(ctx, 1, 0)
 				if err != nil {
@@ -99,19 +96,31 @@ func listDevices(api FortiGateCloudAPI, opts Options) Definition {
 				}
 				total = max(first.Total, 0)
 			}
-			if len(matched) > in.Limit {
-				matched = matched[:in.Limit]
+			raw, err := pageDevices(page)
+			if err != nil {
+				return nil, err
+			}
+			if len(raw) > in.Limit {
+				raw = raw[:in.Limit]
+			}
+			devs := make([]deviceJSON, 0, len(raw))
+			for _, d := range raw {
+				shaped, _, err := shaper.shape(d)
+				if err != nil {
+					return nil, upstreamShapeError(err)
+				}
+				devs = append(devs, shaped)
 			}
 			next := -1
-			if in.Offset+len(matched) < total {
-				next = in.Offset + len(matched)
+			if in.Offset+len(devs) < total {
+				next = in.Offset + len(devs)
 			}
-			return shapeDevices(matched, total, in, opts, next), nil
+			return fitDevices(devs, total, in, opts, next), nil
 		}
 		// FortiGate Cloud has no filter parameters (§3.2): walk the fleet and filter here. The
 		// service's largest page is not documented, so keep asking until `total` is reached or a
 		// page comes back empty, whatever size the pages have.
-		all := make([]map[string]any, 0, upstreamPage)
+		var matched []deviceJSON
 		for page, off := 0, 0; ; page++ {
 			if page == maxFleetPages {
 				return nil, fmt.Errorf("list_devices: the fleet is too large to filter in one call (more than %d pages); page without filters instead", maxFleetPages)
@@ -120,72 +129,47 @@ func listDevices(api FortiGateCloudAPI, opts Options) Definition {
 			if err != nil {
 				return nil, err
 			}
-			all = append(all, p.Devices...)
-			off += len(p.Devices)
-			if len(p.Devices) == 0 || p.Total < 0 || off >= p.Total {
+			raw, err := pageDevices(p)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range raw {
+				shaped, facts, err := shaper.shape(d)
+				if err != nil {
+					return nil, upstreamShapeError(err)
+				}
+				if facts.matches(in) {
+					matched = append(matched, shaped)
+				}
+			}
+			off += len(raw)
+			if len(raw) == 0 || p.Total < 0 || off >= p.Total {
 				break
 			}
 		}
-		for _, d := range all {
-			if deviceMatches(d, in) {
-				matched = append(matched, d)
-			}
-		}
-		total = len(matched)
+		total := len(matched)
 		start := min(in.Offset, total)
 		end := min(start+in.Limit, total)
 		next := -1
 		if end < total {
 			next = end
 		}
-		return shapeDevices(matched[start:end], total, in, opts, next), nil
+		return fitDevices(matched[start:end], total, in, opts, next), nil
 	})
 }
 
-func deviceMatches(d map[string]any, in ListDevicesArgs) bool {
-	str := func(k string) string { s, _ := d[k].(string); return s }
-	if in.Model != "" && !strings.Contains(strings.ToLower(str("model")), strings.ToLower(in.Model)) {
-		return false
-	}
-	if in.Firmware != "" {
-		fw := strings.TrimPrefix(strings.ToLower(str("firmwareVersion")), "v")
-		want := strings.TrimPrefix(strings.ToLower(in.Firmware), "v")
-		if fw != want && !strings.HasPrefix(fw, want+".") {
-			return false
-		}
-	}
-	if in.Name != "" && !strings.Contains(strings.ToLower(str("name")), strings.ToLower(in.Name)) {
-		return false
-	}
-	if in.TunnelAlive != nil {
-		if alive, _ := d["tunnelAlive"].(bool); alive != *in.TunnelAlive {
-			return false
-		}
-	}
-	return true
+// upstreamShapeError reports a device list FortiGate Cloud sent that is not what §3.2 describes.
+func upstreamShapeError(err error) error {
+	return &upstream.Error{Service: fortigatecloud.ServiceName, Op: "list devices", Message: "reply is not the expected JSON", Err: err}
 }
 
-// shapeDevices selects fields, cleans device-supplied text and keeps the list within the result
-// budget (cutting whole devices and pointing at the next page).
-func shapeDevices(devs []map[string]any, total int, in ListDevicesArgs, opts Options, next int) *DeviceList {
-	shaped := make([]map[string]any, 0, len(devs))
-	for _, d := range devs {
-		m := make(map[string]any, len(d))
-		for k, v := range d {
-			if len(in.Fields) > 0 && k != "sn" && !slices.Contains(in.Fields, k) {
-				continue
-			}
-			if s, ok := v.(string); ok {
-				v = sanitize.String(s)
-			}
-			m[sanitize.String(k)] = v
-		}
-		shaped = append(shaped, m)
-	}
+// fitDevices keeps the shaped devices within the result budget (cutting whole devices and
+// pointing at the next page).
+func fitDevices(devs []deviceJSON, total int, in ListDevicesArgs, opts Options, next int) *DeviceList {
 	out := &DeviceList{Total: total}
 	var end int
-	out.Devices, end = fitPage(shaped, opts.budget(), in.Offset)
-	if end < in.Offset+len(shaped) {
+	out.Devices, end = fitPage(devs, opts.budget(), in.Offset)
+	if end < in.Offset+len(devs) {
 		next = end
 	}
 	out.Returned = out.Devices.Len()

@@ -242,7 +242,11 @@ func fitPage[T any](items []T, budget, start int) (Page[T], int) {
 			}
 			// The first item alone is too big (a device named with a megabyte): keep it, with
 			// its long texts cut, so that paging still moves on.
-			if m, ok := any(it).(map[string]any); ok {
+			m, ok := any(it).(map[string]any)
+			if d, isDevice := any(it).(deviceJSON); isDevice {
+				ok = json.Unmarshal(d, &m) == nil
+			}
+			if ok {
 				shrinkMap(m, budget-size)
 				b, _ = json.Marshal(m)
 			}

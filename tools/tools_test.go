@@ -173,8 +173,9 @@ func TestListDevicesFiltersAndPages(t *testing.T) {
 	if out.Total != 300 || out.Returned != 10 || !out.Truncated || out.NextOffset == nil || *out.NextOffset != 10 {
 		t.Fatalf("got %+v", out)
 	}
-	for _, d := range out.Devices.Items {
-		if len(d) != 2 || d["sn"] == nil || d["name"] == nil {
+	for _, raw := range out.Devices.Items {
+		var d map[string]any
+		if err := json.Unmarshal(raw, &d); err != nil || len(d) != 2 || d["sn"] == nil || d["name"] == nil {
 			t.Fatalf("fields not applied: %v", d)
 		}
 	}

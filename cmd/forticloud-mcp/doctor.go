@@ -216,7 +216,7 @@ func (c *doctorCmd) read(ctx context.Context, r *report, cfg *config.Config, s s
 			fail("list devices (limit 1)", err)
 			return
 		}
-		detail := fmt.Sprintf("%d device(s) returned", len(page.Devices))
+		detail := fmt.Sprintf("%d device(s) returned", page.Len())
 		if page.Total >= 0 {
 			detail = fmt.Sprintf("%d device(s) in the account", page.Total)
 		}

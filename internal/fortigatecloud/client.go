@@ -50,26 +50,45 @@ type Device = map[string]any
 
 // DevicePage is one page of the device list.
 type DevicePage struct {
+	// Raw holds the devices as FortiGate Cloud sent them, one JSON object each (ListDevices): the
+	// tools reshape them in one pass over their bytes rather than through maps.
+	Raw []json.RawMessage
+	// Devices holds decoded devices, for callers (test fakes) that build a page by hand; the
+	// tools read it when Raw is empty.
 	Devices []Device
 	// Total is the fleet size FortiGate Cloud reports (`total`, repeated on every element, §3.2);
 	// -1 when the page is empty and the total is unknown.
 	Total int
 }
 
+// Len is the number of devices on the page.
+func (p *DevicePage) Len() int { return max(len(p.Raw), len(p.Devices)) }
+
 // ListDevices returns devices [offset, offset+limit), sorted by serial number.
 func (c *Client) ListDevices(ctx context.Context, limit, offset int) (*DevicePage, error) {
+	const op = "list devices"
 	// Sorted by serial so that pages do not shift between calls.
 	q := url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(offset)}, "sort": {"sn"}}
-	var devices []Device
-	if err := c.getJSON(ctx, "list devices", apiPrefix+"/devices?"+q.Encode(), &devices); err != nil {
+	var raw []json.RawMessage
+	if err := c.getJSON(ctx, op, apiPrefix+"/devices?"+q.Encode(), &raw); err != nil {
 		return nil, err
 	}
-	page := &DevicePage{Devices: devices, Total: -1}
-	for _, d := range devices {
-		if t, ok := d["total"].(float64); ok {
-			page.Total = int(t)
+	page := &DevicePage{Raw: raw, Total: -1}
+	for _, d := range raw {
+		if !bytes.HasPrefix(bytes.TrimSpace(d), []byte("{")) {
+			return nil, &upstream.Error{Service: ServiceName, Op: op, Message: "reply is not a list of device objects"}
 		}
-		delete(d, "total") // list metadata, reported once by the caller
+	}
+	if len(raw) > 0 {
+		var first struct {
+			Total *float64 `json:"total"`
+		}
+		if err := json.Unmarshal(raw[0], &first); err != nil {
+			return nil, &upstream.Error{Service: ServiceName, Op: op, Message: "reply is not the expected JSON", Err: err}
+		}
+		if first.Total != nil {
+			page.Total = int(*first.Total)
+		}
 	}
 	return page, nil
 }
