@@ -577,3 +577,24 @@ func TestLifetimeCountsFromTheGrantRequest(t *testing.T) {
 		t.Fatal("still used at 3540 s: its lifetime was counted from the reply, 20 s late")
 	}
 }
+
+// TestDrainWaitDoesNotEatTheGrantTimeout: the wait for requests still on their way comes before
+// the grant's own timeout starts, so a short --upstream-timeout does not fail every renewal
+// while a request holds the old token (a review found LoginTimeout spent on the drain).
+func TestDrainWaitDoesNotEatTheGrantTimeout(t *testing.T) {
+	iam := &fakeIAM{expiresIn: 3600, password: "pw", delay: 100 * time.Millisecond}
+	srv := httptest.NewServer(iam)
+	t.Cleanup(srv.Close)
+	clock := &fakeClock{now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+	src := NewIAMSource(IAMConfig{BaseURL: srv.URL, ClientID: "socaas", Username: "API-USER", Password: "pw", HTTPClient: srv.Client()},
+		Options{Now: clock.Now, DrainWait: 300 * time.Millisecond, LoginTimeout: 250 * time.Millisecond})
+	first, _, err := src.lease(context.Background()) // never released
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(3541 * time.Second)
+	second, err := src.Token(context.Background())
+	if err != nil || second.AccessToken == first.AccessToken {
+		t.Fatalf("renewal after a 300 ms drain with a 250 ms grant timeout: %v %v", second, err)
+	}
+}

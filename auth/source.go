@@ -208,9 +208,6 @@ func (s *cachingSource) obtain() (*oauth2.Token, error) {
 	if tok := s.cached(); tok != nil { // another flight finished just before this one started
 		return tok, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.LoginTimeout)
-	defer cancel()
-
 	s.mu.Lock()
 	var refreshToken string
 	if s.tok != nil {
@@ -228,6 +225,10 @@ func (s *cachingSource) obtain() (*oauth2.Token, error) {
 		}
 		t.Stop()
 	}
+	// The grant's own timeout starts after the drain: waiting for requests on their way must not
+	// eat into the time the IAM has to answer.
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.LoginTimeout)
+	defer cancel()
 
 	if refreshToken != "" {
 		sent := s.opts.Now()
