@@ -72,8 +72,8 @@ func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 
 	mux := http.NewServeMux()
 	// The rate limit comes before the token check so that wrong tokens are limited too (by IP).
-	mux.Handle(EndpointPath, checkOrigin(o.AllowedOrigins, limitRate(o.RateLimit, o.RateBurst, o.Token, s.logger,
-		checkToken(o.Token, limitBody(o.MaxBodyBytes, mcpHandler)))))
+	limit := rateLimiter(o.RateLimit, o.RateBurst, o.Token, s.logger)
+	mux.Handle(EndpointPath, checkOrigin(o.AllowedOrigins, limit(checkToken(o.Token, limitBody(o.MaxBodyBytes, mcpHandler)))))
 	if s.ConsoleWanted() {
 		// The console has its own sign-in token: the MCP caller token must not open it (a model's
 		// client holds that one), and browsers reach it from its own origin.
@@ -81,7 +81,9 @@ func (s *Server) HTTPHandler(o HTTPOptions) http.Handler {
 	}
 	mux.HandleFunc(HealthzPath, healthz)
 	mux.HandleFunc(ReadyzPath, s.readyz)
-	mux.Handle(MetricsPath, s.metricsHandler(o.Token, o.MetricsToken))
+	// Rate-limited like /mcp: it accepts the caller token too, and its 200/401 must not make an
+	// unthrottled oracle for guessing it (found in review).
+	mux.Handle(MetricsPath, limit(s.metricsHandler(o.Token, o.MetricsToken)))
 	return mux
 }
 

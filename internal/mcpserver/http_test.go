@@ -358,3 +358,36 @@ func TestHTTPHandlerRateLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsGuessesAreRateLimited: /metrics accepts the caller token, so wrong tokens there
+// share /mcp's per-address budget instead of making an unthrottled oracle for guessing it.
+func TestMetricsGuessesAreRateLimited(t *testing.T) {
+	s := testServer(t)
+	const token = "caller-token-0123456789"
+	hs := httptest.NewServer(s.HTTPHandler(HTTPOptions{Token: token, RateLimit: 0.5, RateBurst: 3}))
+	defer hs.Close()
+	guess := func(path, tok string) int {
+		req, _ := http.NewRequest(http.MethodGet, hs.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := range 3 {
+		if code := guess(MetricsPath, "guess-"+strconv.Itoa(i)); code != http.StatusUnauthorized {
+			t.Fatalf("guess %d on /metrics: %d, want 401", i, code)
+		}
+	}
+	if code := guess(MetricsPath, "guess-3"); code != http.StatusTooManyRequests {
+		t.Errorf("a fourth guess on /metrics: %d, want 429", code)
+	}
+	if r := (rawRequest{auth: "Bearer guess-4"}).do(t, hs.URL); r.code != http.StatusTooManyRequests {
+		t.Errorf("a guess on /mcp after three on /metrics: %d, want 429 (one budget)", r.code)
+	}
+	if code := guess(MetricsPath, token); code != http.StatusOK {
+		t.Errorf("the caller token on /metrics: %d, want 200 (its own bucket)", code)
+	}
+}

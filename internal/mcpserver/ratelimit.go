@@ -46,12 +46,18 @@ func CheckRateLimit(perSecond float64, burst int) error {
 // (no token configured, or a missing or wrong one, so that guessing is limited too) the remote IP
 // address, an IPv6 address by its /64. perSecond 0 or less (or infinite): no limit.
 func limitRate(perSecond float64, burst int, token string, logger *slog.Logger, next http.Handler) http.Handler {
+	return rateLimiter(perSecond, burst, token, logger)(next)
+}
+
+// rateLimiter is limitRate's buckets, to share between handlers: /mcp and /metrics both accept
+// the caller token, so guesses at it count against one budget whichever path they try.
+func rateLimiter(perSecond float64, burst int, token string, logger *slog.Logger) func(http.Handler) http.Handler {
 	if perSecond <= 0 || math.IsNaN(perSecond) || math.IsInf(perSecond, 1) {
-		return next
+		return func(next http.Handler) http.Handler { return next }
 	}
 	l := newCallerLimiter(perSecond, burst, token, time.Now)
 	l.logger = logger
-	return l.wrap(next)
+	return l.wrap
 }
 
 // callerLimiter keeps one token bucket per caller, forgetting idle callers and, past max, the
