@@ -20,6 +20,7 @@ import (
 
 	"github.com/forticloud-mcp/forticloud-mcp/internal/approval"
 	"github.com/forticloud-mcp/forticloud-mcp/internal/metrics"
+	"github.com/forticloud-mcp/forticloud-mcp/internal/upstream"
 )
 
 // observer is what the server watches itself with: the metrics, each service's readiness, and the
@@ -237,12 +238,27 @@ func describeErr(ctx context.Context, err error) string {
 	return "transport error"
 }
 
-// serviceHealth mirrors a service's circuit breaker from the requests it sees: Threshold failures
-// in a row open it for Cooldown, after which a call may go out again (the breaker's probe).
-// internal/upstream keeps the breaker's state to itself; once it offers an accessor, readiness
-// should read the breaker instead.
+// useBreaker makes a service's readiness read its client's circuit breaker: the breaker also
+// counts failures the transport cannot see (a body cut or corrupted in transit), so a mirror
+// kept from the transport alone could say ready while the breaker is open (found in review).
+func (o *observer) useBreaker(service string, b *upstream.Breaker) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, h := range o.services {
+		if h.name == service {
+			h.mu.Lock()
+			h.breaker = b
+			h.mu.Unlock()
+		}
+	}
+}
+
+// serviceHealth is a service's readiness: its client's circuit breaker once useBreaker gave it,
+// and until then a mirror of it kept from the requests the transport sees (Threshold failures in
+// a row open it for Cooldown, after which a call may go out again).
 type serviceHealth struct {
 	name      string
+	breaker   *upstream.Breaker
 	threshold int
 	cooldown  time.Duration
 	now       func() time.Time
@@ -284,6 +300,21 @@ func (h *serviceHealth) state() (bool, string) {
 	threshold, _ := h.limits()
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.breaker != nil {
+		open, failures, last, retryIn := h.breaker.State()
+		if !open {
+			return true, "ok"
+		}
+		// The breaker's last failure is an HTTP status or an error's text, which may name
+		// addresses: a probe's body shows only the status.
+		if !strings.HasPrefix(last, "HTTP ") {
+			last = "no answer"
+		}
+		if retryIn <= 0 {
+			return false, fmt.Sprintf("circuit half-open: %d failures in a row (last: %s); a probe call is finding out", failures, last)
+		}
+		return false, fmt.Sprintf("circuit open: %d failures in a row (last: %s); calls resume in %s", failures, last, retryIn.Round(time.Second))
+	}
 	now := h.now()
 	if h.failures < threshold || !now.Before(h.openUntil) {
 		return true, "ok"

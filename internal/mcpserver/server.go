@@ -122,6 +122,7 @@ func New(cfg *config.Config, logger *slog.Logger, opt ...Option) (*Server, error
 			hc := apiClient(src, observed(config.FortiGateCloud, fortigatecloud.ServiceName, base, serviceOptions{relayed: isFortiOSProxy}), cfg.UpstreamTimeout)
 			fgc := fortigatecloud.New(acc.BaseURL, hc, 0)
 			tuneBreaker(fgc.Guard(), cfg)
+			obs.useBreaker(config.FortiGateCloud, fgc.Guard().Breaker)
 			svc.FortiGateCloud = fgc
 			logger.Info("service on", "service", config.FortiGateCloud, "url", acc.BaseURL, "auth", authKind(acc))
 		} else {
@@ -137,6 +138,7 @@ func New(cfg *config.Config, logger *slog.Logger, opt ...Option) (*Server, error
 			hc := &http.Client{Transport: observed(config.FortiFlex, fortiflex.ServiceName, base, serviceOptions{}), Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
 			fc := fortiflex.New(acc.BaseURL, hc, src)
 			tuneBreaker(fc.Guard(), cfg)
+			obs.useBreaker(config.FortiFlex, fc.Guard().Breaker)
 			flex := &tools.FortiFlex{API: fc, Scope: tools.FlexScope(acc.BaseURL, acc.Username)}
 			store, err := openIdempotency(cfg)
 			if err != nil {
@@ -161,6 +163,7 @@ func New(cfg *config.Config, logger *slog.Logger, opt ...Option) (*Server, error
 				// After a failed login, wait as the breaker would before trying again (at most 10 s).
 				RetryAfter: min(10*time.Second, cfg.BreakerCooldown)})
 			tuneBreaker(faz.Guard(), cfg)
+			obs.useBreaker(config.FortiAnalyzer, faz.Guard().Breaker)
 			svc.FortiAnalyzer = &tools.FortiAnalyzer{API: faz, SearchTimeout: cfg.Analyzer.SearchTimeout}
 			closers = append(closers, faz.Close)
 			obs.metrics.GaugeFunc("fortianalyzer_sessions", "FortiAnalyzer JSON-RPC sessions the server holds open.", nil,
@@ -179,6 +182,7 @@ func New(cfg *config.Config, logger *slog.Logger, opt ...Option) (*Server, error
 			hc := &http.Client{Transport: observed(config.SOCaaS, socaas.ServiceName, base, serviceOptions{}), Timeout: cfg.UpstreamTimeout, CheckRedirect: noRedirects}
 			sc := socaas.New(acc.BaseURL, hc, src)
 			tuneBreaker(sc.Guard(), cfg)
+			obs.useBreaker(config.SOCaaS, sc.Guard().Breaker)
 			svc.SOCaaS = sc
 			logger.Info("service on", "service", config.SOCaaS, "url", acc.BaseURL)
 		} else {

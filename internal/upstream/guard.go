@@ -76,6 +76,22 @@ func (b *Breaker) clock() time.Time {
 	return time.Now()
 }
 
+// State reports whether the breaker refuses calls now (open, or half-open with its one probe
+// out), the failures in a row it has counted, the last one, and how long until a probe may go:
+// what readiness and operators need, without changing the breaker.
+func (b *Breaker) State() (open bool, failures int, last string, retryIn time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.failures < cmpOr(b.Threshold, 5) {
+		return false, b.failures, b.last, 0
+	}
+	now := b.clock()
+	if now.Before(b.openUntil) {
+		return true, b.failures, b.last, b.openUntil.Sub(now)
+	}
+	return b.probing, b.failures, b.last, 0
+}
+
 // allow reports whether a call may go out; when not, how long until a probe may and the last
 // failure seen.
 func (b *Breaker) allow() (ok, probe bool, wait time.Duration, last string) {
