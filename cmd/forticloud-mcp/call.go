@@ -262,6 +262,16 @@ The write runs only while this command waits (Ctrl-C withdraws it). Waiting...
 			break
 		}
 		if ctx.Err() != nil {
+			// Withdraw it before saying so: closing the gate settles the held write, and a person
+			// who approved it a moment ago has it run now (found in review: it used to run later,
+			// during shutdown, after "nothing changed" was printed).
+			cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			srv.Gate.Close(cctx)
+			st, err = srv.Gate.Wait(cctx, id, 0, nil)
+			cancel()
+			if err == nil && st.Done() && st.Attempt.Status == audit.Approved {
+				break // it was approved before the interrupt took effect: report what ran
+			}
 			return nil, &exitError{exitExpired, fmt.Errorf("interrupted: %s is withdrawn and will not run; nothing changed", id)}
 		}
 	}
