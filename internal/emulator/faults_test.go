@@ -148,7 +148,14 @@ func TestFaultResetConnection(t *testing.T) {
 		resp.Body.Close()
 		t.Fatalf("got a response (%d), want a dropped connection", resp.StatusCode)
 	}
-	recs := h.e.Requests()
+	// The handler records the request after it drops the connection, so the client can see the
+	// reset first: wait for the record.
+	var recs []Request
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if recs = h.e.Requests(); len(recs) > 0 {
+			break
+		}
+	}
 	if len(recs) != 1 || recs[0].Status != 0 || recs[0].Service != "fortios" {
 		t.Errorf("records %+v", recs)
 	}
