@@ -232,6 +232,9 @@ func (f *fortiOS) targetVDOMs(q url.Values) (vdoms []string, multi bool, bad str
 	}
 	names := strings.Split(v, ",")
 	for _, n := range names {
+		if n == "" {
+			return nil, false, v // an empty name ("vdom=,"): the whole parameter is wrong
+		}
 		if !slices.Contains(f.dev.VDOMs, n) {
 			return nil, false, n
 		}
