@@ -154,21 +154,10 @@ func MeasureLoad(ctx context.Context, w *World, sessions int, d time.Duration) (
 		return nil, err
 	}
 	defer srv.Stop()
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = sessions * 2
-	hc := &http.Client{Transport: tr}
-	ss := make([]*mcp.ClientSession, 0, sessions)
-	defer func() {
-		for _, s := range ss {
-			s.Close()
-		}
-	}()
-	for range sessions {
-		s, err := ConnectHTTP(ctx, srv.URL, hc)
-		if err != nil {
-			return nil, err
-		}
-		ss = append(ss, s)
+	ss, closeAll, err := openSessions(ctx, srv.URL, sessions, sessions*2)
+	defer closeAll()
+	if err != nil {
+		return nil, err
 	}
 	direct, err := w.NewDirect(ctx)
 	if err != nil {
@@ -356,21 +345,10 @@ func MeasureMemory(ctx context.Context, w *World, sessions int) (*Memory, error)
 	if m.IdleRSS, _, err = ReadMemory(srv.Pid()); err != nil {
 		return nil, err
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 16
-	hc := &http.Client{Transport: tr}
-	ss := make([]*mcp.ClientSession, 0, sessions)
-	defer func() {
-		for _, s := range ss {
-			s.Close()
-		}
-	}()
-	for range sessions {
-		s, err := ConnectHTTP(ctx, srv.URL, hc)
-		if err != nil {
-			return nil, err
-		}
-		ss = append(ss, s)
+	_, closeAll, err := openSessions(ctx, srv.URL, sessions, 16)
+	defer closeAll()
+	if err != nil {
+		return nil, err
 	}
 	settle()
 	if m.SessionsRSS, m.PeakAfterLoad, err = ReadMemory(srv.Pid()); err != nil {
@@ -378,6 +356,27 @@ func MeasureMemory(ctx context.Context, w *World, sessions int) (*Memory, error)
 	}
 	m.PerHundred = (m.SessionsRSS - m.IdleRSS) * 100 / int64(sessions)
 	return m, nil
+}
+
+// openSessions opens n go-sdk sessions to url over one HTTP client keeping idle connections per
+// host; closeAll closes those opened, also after an error.
+func openSessions(ctx context.Context, url string, n, idleConns int) (ss []*mcp.ClientSession, closeAll func(), err error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = idleConns
+	hc := &http.Client{Transport: tr}
+	closeAll = func() {
+		for _, s := range ss {
+			s.Close()
+		}
+	}
+	for range n {
+		s, err := ConnectHTTP(ctx, url, hc)
+		if err != nil {
+			return ss, closeAll, err
+		}
+		ss = append(ss, s)
+	}
+	return ss, closeAll, nil
 }
 
 // settle gives a server a moment to finish what a burst of requests started (goroutines
