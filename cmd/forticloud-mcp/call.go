@@ -113,14 +113,7 @@ func (c *callCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		// Long enough for an approved write that is running to finish and be recorded.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
-			logger.Warn("closing upstream sessions", "error", err)
-		}
-	}()
+	defer closeServer(srv, logger)
 	i := slices.IndexFunc(srv.Tools, func(d tools.Definition) bool { return d.Spec.Name == c.Tool })
 	if i < 0 {
 		return &exitError{exitNotFound, errors.New(whyNoTool(ctx, cfg, c.Tool, logger))}

@@ -69,14 +69,7 @@ func (c *serveCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		// Long enough for an approved write that is running to finish and be recorded.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
-			logger.Warn("closing upstream sessions", "error", err)
-		}
-	}()
+	defer closeServer(srv, logger)
 	if c.MetricsListen != "" {
 		if _, err := srv.StartMetrics(ctx, c.MetricsListen, c.MetricsToken); err != nil {
 			return err
@@ -111,6 +104,16 @@ func (c *serveCmd) Run(ctx context.Context) error {
 			}
 		}
 	})
+}
+
+// closeServer stops a server, waiting long enough for an approved write that is running to
+// finish and be recorded.
+func closeServer(srv *mcpserver.Server, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Close(ctx); err != nil {
+		logger.Warn("closing upstream sessions", "error", err)
+	}
 }
 
 // consoleHost is the address a person's browser reaches the console at: a wildcard listen
