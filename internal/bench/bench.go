@@ -169,6 +169,20 @@ func (w *World) StartHTTP(args ...string) (*Proc, error) {
 	}
 }
 
+// StartSession starts `serve --http` and opens one go-sdk session to it; stop closes both.
+func (w *World) StartSession(ctx context.Context) (*Proc, *mcp.ClientSession, func(), error) {
+	srv, err := w.StartHTTP()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s, err := ConnectHTTP(ctx, srv.URL, &http.Client{})
+	if err != nil {
+		srv.Stop()
+		return nil, nil, nil, err
+	}
+	return srv, s, func() { s.Close(); srv.Stop() }, nil
+}
+
 // Pid is the server's process id.
 func (p *Proc) Pid() int { return p.cmd.Process.Pid }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -43,16 +42,11 @@ func MeasureHuge(ctx context.Context, w *World, n int) (*Huge, error) {
 	if err := w.Em.GrowFortiOSTable(serial, "/api/v2/cmdb/firewall/address", n); err != nil {
 		return nil, err
 	}
-	srv, err := w.StartHTTP()
+	srv, s, stop, err := w.StartSession(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer srv.Stop()
-	s, err := ConnectHTTP(ctx, srv.URL, &http.Client{})
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
+	defer stop()
 	// A small FortiOS call first, so that tokens, connections and code paths are warm and the
 	// figure is the huge reply's alone.
 	if err := Call(ctx, s, "fortios_proxy", map[string]any{"serial": serial, "path": "/api/v2/monitor/system/status"}); err != nil {

@@ -55,16 +55,11 @@ func MeasureOverhead(ctx context.Context, w *World, peer *Peer, rounds, per int)
 		return nil, err
 	}
 	defer stdio.Close()
-	srv, err := w.StartHTTP()
+	_, httpSess, stop, err := w.StartSession(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer srv.Stop()
-	httpSess, err := ConnectHTTP(ctx, srv.URL, &http.Client{})
-	if err != nil {
-		return nil, err
-	}
-	defer httpSess.Close()
+	defer stop()
 	cs := []Contender{
 		{"direct", direct.ListDevices},
 		{"stdio", sessionCaller(stdio, "list_devices", listArgs)},
